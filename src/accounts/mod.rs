@@ -1,0 +1,53 @@
+//! People and sessions: accounts, passwords, tokens, login attempts and bans, and the three
+//! faces that expose them (REST `/api/v1`, seed 001/002 `/auth/*`, seed 000 `/login/…`, seed
+//! 003 user API).
+
+pub mod mail;
+pub mod model;
+pub mod passwords;
+pub mod rest;
+pub mod seed_auth;
+pub mod seed_users;
+pub mod service;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+
+pub use model::Level;
+use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::{Build, Rocket};
+
+use crate::app::App;
+
+pub const REFRESH_COOKIE: &str = "preau_refresh";
+
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket.mount("/api/v1", rest::routes()).mount("/", seed_auth::routes()).mount("/", seed_users::routes())
+}
+
+/// Sets the HttpOnly, SameSite=Strict refresh cookie (seed 001: refresh needs no input).
+pub fn set_refresh_cookie(jar: &CookieJar<'_>, app: &App, token: &str) {
+    let cookie = Cookie::build((REFRESH_COOKIE, token.to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(app.config.cookie_secure)
+        .path("/")
+        .max_age(rocket::time::Duration::seconds(app.config.refresh_ttl));
+    jar.add(cookie);
+}
+
+pub fn clear_refresh_cookie(jar: &CookieJar<'_>) {
+    jar.remove(Cookie::build(REFRESH_COOKIE).path("/"));
+}
+
+/// The refresh token of a request: the body's, else `Authorization: Bearer` when it holds an
+/// opaque token (not a JWT), else the cookie.
+pub fn refresh_token_of(body: Option<String>, bearer: Option<&str>, jar: &CookieJar<'_>) -> Option<String> {
+    body.filter(|t| !t.is_empty())
+        .or_else(|| bearer.filter(|t| !is_jwt(t)).map(str::to_owned))
+        .or_else(|| jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()))
+}
+
+pub fn is_jwt(token: &str) -> bool {
+    token.matches('.').count() == 2
+}

@@ -1,0 +1,210 @@
+//! Accounts as stored, and the views of them each caller may see.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::error::{ApiError, code};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "i64", into = "i64")]
+pub enum Level {
+    Member = 1,
+    Moderator = 2,
+    Admin = 3,
+}
+
+impl TryFrom<i64> for Level {
+    type Error = String;
+
+    fn try_from(v: i64) -> Result<Self, Self::Error> {
+        match v {
+            1 => Ok(Level::Member),
+            2 => Ok(Level::Moderator),
+            3 => Ok(Level::Admin),
+            _ => Err(format!("level must be 1 (member), 2 (moderator) or 3 (admin), not {v}")),
+        }
+    }
+}
+
+impl From<Level> for i64 {
+    fn from(l: Level) -> i64 {
+        l as i64
+    }
+}
+
+pub const USERNAME_MAX: usize = 32;
+pub const EMAIL_MAX: usize = 254;
+pub const NAME_MAX: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub birthdate: Option<String>,
+    pub level: Level,
+    pub email_confirmed: bool,
+    pub group_id: Option<i64>,
+    pub avatar_id: Option<i64>,
+    pub token_version: i64,
+    pub banned_until: Option<i64>,
+    pub ban_reason: Option<String>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, username, email, password_hash, firstname, lastname, birthdate, level, \
+    email_confirmed, group_id, avatar_id, token_version, banned_until, ban_reason, created_at";
+
+impl Account {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
+        Ok(Account {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            email: r.get(2)?,
+            password_hash: r.get(3)?,
+            firstname: r.get(4)?,
+            lastname: r.get(5)?,
+            birthdate: r.get(6)?,
+            level: Level::try_from(r.get::<_, i64>(7)?).unwrap_or(Level::Member),
+            email_confirmed: r.get(8)?,
+            group_id: r.get(9)?,
+            avatar_id: r.get(10)?,
+            token_version: r.get(11)?,
+            banned_until: r.get(12)?,
+            ban_reason: r.get(13)?,
+            created_at: r.get(14)?,
+        })
+    }
+
+    /// Seconds left on an admin's ban, if banned now.
+    pub fn ban_left(&self, now: i64) -> Option<i64> {
+        self.banned_until.filter(|u| *u > now).map(|u| u - now)
+    }
+}
+
+pub fn find(conn: &Connection, id: i64) -> Result<Option<Account>, ApiError> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], Account::from_row).optional()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Account, ApiError> {
+    find(conn, id)?.ok_or_else(|| ApiError::not_found(&format!("Account {id}")))
+}
+
+/// The account a login names: by username, or by email when it holds an `@`.
+pub fn find_by_login(conn: &Connection, login: &str) -> Result<Option<Account>, ApiError> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE username = ?1 OR email = ?1 ORDER BY username = ?1 DESC LIMIT 1");
+    Ok(conn.prepare_cached(&sql)?.query_row([login], Account::from_row).optional()?)
+}
+
+pub fn count_admins(conn: &Connection) -> Result<i64, ApiError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM accounts WHERE level = 3", [], |r| r.get(0))?)
+}
+
+/// Maps the unique constraints of `accounts` to the seed's 409s.
+pub fn map_unique(e: rusqlite::Error) -> ApiError {
+    let text = e.to_string();
+    if text.contains("accounts.username") || text.contains("accounts_username_unique") {
+        ApiError::conflict(code::USERNAME_TAKEN, "Username Already Exists", "This username is already taken: choose another one.")
+            .with("field", "username")
+    } else if text.contains("accounts.email") || text.contains("accounts_email_unique") {
+        ApiError::conflict(code::EMAIL_TAKEN, "Email Already Exists", "An account already uses this email address.").with("field", "email")
+    } else {
+        ApiError::from(e)
+    }
+}
+
+pub struct NewAccount {
+    pub username: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub birthdate: Option<String>,
+    pub level: Level,
+    pub email_confirmed: bool,
+}
+
+pub fn insert(conn: &Connection, a: &NewAccount, now: i64) -> Result<i64, ApiError> {
+    conn.query_row(
+        "INSERT INTO accounts (username, email, password_hash, firstname, lastname, birthdate, level,
+                               email_confirmed, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
+        params![a.username, a.email, a.password_hash, a.firstname, a.lastname, a.birthdate, a.level as i64, a.email_confirmed, now],
+        |r| r.get(0),
+    )
+    .map_err(map_unique)
+}
+
+/// The account as its owner, a moderator or an admin sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: i64,
+    pub username: String,
+    /// Private: owner, moderators and admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    /// Private: owner, moderators and admins only. `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birthdate: Option<String>,
+    pub level: i64,
+    pub email_confirmed: bool,
+    pub group_id: Option<i64>,
+    pub avatar_id: Option<i64>,
+    /// Unix seconds; present while an admin's ban lasts (moderators and admins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub banned_until: Option<i64>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl AccountView {
+    /// What `viewer` may see of `a`: the private fields only for the owner and for staff.
+    pub fn of(a: &Account, private: bool, now: i64) -> AccountView {
+        AccountView {
+            id: a.id,
+            username: a.username.clone(),
+            email: if private { a.email.clone() } else { None },
+            firstname: a.firstname.clone(),
+            lastname: a.lastname.clone(),
+            birthdate: if private { a.birthdate.clone() } else { None },
+            level: a.level as i64,
+            email_confirmed: a.email_confirmed,
+            group_id: a.group_id,
+            avatar_id: a.avatar_id,
+            banned_until: if private { a.banned_until.filter(|u| *u > now) } else { None },
+            created_at: a.created_at,
+        }
+    }
+}
+
+pub struct ListFilter {
+    pub search: Option<String>,
+    pub level: Option<Level>,
+    pub group_id: Option<i64>,
+    /// Whether the search also looks at emails (staff only: emails are private).
+    pub email_search: bool,
+}
+
+/// Accounts newest first, `before` an id, matching the filter.
+pub fn list(conn: &Connection, f: &ListFilter, before: i64, limit: i64) -> Result<Vec<Account>, ApiError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accounts
+         WHERE id < ?1
+           AND (?2 IS NULL OR level = ?2)
+           AND (?3 IS NULL OR group_id = ?3)
+           AND (?4 IS NULL OR username LIKE ?4 ESCAPE '\\' OR (?6 AND email LIKE ?4 ESCAPE '\\')
+                OR firstname LIKE ?4 ESCAPE '\\' OR lastname LIKE ?4 ESCAPE '\\')
+         ORDER BY id DESC LIMIT ?5"
+    );
+    let pattern = f.search.as_ref().map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![before, f.level.map(|l| l as i64), f.group_id, pattern, limit, f.email_search], Account::from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -1,0 +1,143 @@
+//! The `preau` command: `serve` (the default), `admin create`, `backup`, `restore`, `check`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::service;
+use crate::app::{self, App};
+use crate::config::Config;
+use crate::db::Db;
+use crate::http::logging::{log_error, log_info, log_warn};
+use crate::ops::backup;
+
+#[derive(Parser)]
+#[command(name = "preau", version, about = "Préau: a self-hosted learning and community platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the admin UI (the default).
+    Serve,
+    /// Manage admin accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Write a consistent snapshot of the database to FILE (safe while the server runs).
+    Backup { file: PathBuf },
+    /// Replace the database with FILE after checking its integrity (stop the server first).
+    Restore { file: PathBuf },
+    /// Check the database's integrity.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin (level 3). The password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            log_error(&format!("configuration: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Admin { command: AdminCommand::Create { username, email } } => create_admin(&config, &username, &email),
+        Command::Backup { file } => take_backup(&config, &file),
+        Command::Restore { file } => restore(&config, &file),
+        Command::Check => backup::check_integrity(&config.database).map(|()| println!("{}: ok", config.database.display())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let app = App::new(config)?;
+    log_info(&format!("database {} (SQLite {})", app.config.database.display(), rusqlite::version()));
+    if app.config.smtp_host.is_none() {
+        log_info("no SMTP server configured: confirmation links are written to this log");
+    }
+    if !app.has_admin().map_err(|e| e.message)? {
+        log_warn("there is no admin yet: create one with `preau admin create --username <name> --email <email>` (the password is read from standard input)");
+    }
+    let rocket = app::build_with(app, app::rocket_figment()).attach(rocket::fairing::AdHoc::on_liftoff("address", |r| {
+        Box::pin(async move {
+            let c = r.config();
+            log_info(&format!("Préau listening on http://{}:{}", c.address, c.port));
+        })
+    }));
+    rocket::execute(rocket.launch()).map(|_| ()).map_err(|e| format!("server: {e}"))
+}
+
+fn read_password() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the new admin: ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(password)
+}
+
+fn create_admin(config: &Config, username: &str, email: &str) -> Result<(), String> {
+    let password = read_password()?;
+    let db = Db::open(&config.database, 1)?;
+    let mut conn = db.conn().map_err(|e| e.message)?;
+    let id = service::create_admin(&mut conn, username, email, &password).map_err(|e| e.message)?;
+    println!("admin {username} created (id {id})");
+    Ok(())
+}
+
+fn take_backup(config: &Config, file: &Path) -> Result<(), String> {
+    let db = Db::open(&config.database, 1)?;
+    let conn = db.conn().map_err(|e| e.message)?;
+    backup::snapshot(&conn, file).map_err(|e| e.message)?;
+    backup::check_integrity(file).map_err(|e| format!("the snapshot failed its integrity check: {e}"))?;
+    println!("backup written to {}", file.display());
+    Ok(())
+}
+
+fn restore(config: &Config, file: &Path) -> Result<(), String> {
+    backup::check_integrity(file).map_err(|e| format!("{} is not a sound database: {e}", file.display()))?;
+    let target = &config.database;
+    // A server holding the database open keeps its WAL; refuse rather than corrupt it.
+    let wal = PathBuf::from(format!("{}-wal", target.display()));
+    if wal.exists() && std::fs::metadata(&wal).map(|m| m.len() > 0).unwrap_or(false) {
+        return Err(format!("{} has a live write-ahead log: stop the server before restoring", target.display()));
+    }
+    let staging = PathBuf::from(format!("{}.restoring", target.display()));
+    std::fs::copy(file, &staging).map_err(|e| format!("copying {}: {e}", file.display()))?;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+    }
+    std::fs::rename(&staging, target).map_err(|e| format!("replacing {}: {e}", target.display()))?;
+    Db::open(target, 1)?;
+    println!("{} restored from {}", target.display(), file.display());
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! Préau's own settings: built-in defaults < `Rocket.toml` < `PREAU_*` environment variables.
+//!
+//! Rocket's settings (`address`, `port`, `limits`, …) stay Rocket's, read from the same
+//! `Rocket.toml` and from `ROCKET_*` variables.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// The SQLite file (`PREAU_DATABASE`).
+    pub database: PathBuf,
+    /// Where uploaded files (avatars) live; relative paths are relative to the working directory.
+    pub data_dir: PathBuf,
+    /// Access token lifetime in seconds.
+    pub access_ttl: i64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_ttl: i64,
+    /// Failed logins per (account or name, client ip) before a ban.
+    pub login_max_attempts: i64,
+    /// Seconds without a failure after which the failure count starts again from zero.
+    pub login_cooldown: i64,
+    /// Seconds a ban lasts.
+    pub login_ban_duration: i64,
+    /// Failed logins from one ip across all names before that ip is banned (0: no limit).
+    pub login_ip_max_attempts: i64,
+    /// Proxies whose `X-Forwarded-For` is believed. Empty: the socket address is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// HS256 secret. When absent, one is generated on first start and kept in the database.
+    pub jwt_secret: Option<String>,
+    /// The `aud` claim of access tokens.
+    pub jwt_audience: String,
+    /// The address people reach this server at, used in the links of emails.
+    pub public_url: String,
+    /// Whether an account whose email is not confirmed may log in.
+    pub allow_unconfirmed_login: bool,
+    /// Password hashes computed at once; the rest wait in a bounded queue.
+    pub hash_concurrency: usize,
+    /// Password hashes allowed to wait; past that a login answers 503 at once.
+    pub hash_queue: usize,
+    /// SQLite connections in the pool.
+    pub pool_size: u32,
+    /// Mark the refresh cookie `Secure` (set this when served over HTTPS).
+    pub cookie_secure: bool,
+    /// Origins allowed to call the API from a browser (CORS). `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// One log line per request on standard error.
+    pub log_requests: bool,
+    /// SMTP server for confirmation emails. Without it, links are written to the log.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// `starttls` (default), `tls`, or `none` (only for a relay on this machine).
+    pub smtp_security: String,
+    pub smtp_from: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Config {
+            database: PathBuf::from("preau.db"),
+            data_dir: PathBuf::from("preau-data"),
+            access_ttl: 3600,
+            refresh_ttl: 30 * 24 * 3600,
+            login_max_attempts: 3,
+            login_cooldown: 3600,
+            login_ban_duration: 36000,
+            login_ip_max_attempts: 50,
+            trusted_proxies: Vec::new(),
+            jwt_secret: None,
+            jwt_audience: "preau".into(),
+            public_url: "http://localhost:8000".into(),
+            allow_unconfirmed_login: true,
+            // Half the cores: a login storm keeps the other half for everything else.
+            hash_concurrency: cores.div_ceil(2),
+            hash_queue: 64,
+            pool_size: 8,
+            cookie_secure: false,
+            cors_origins: Vec::new(),
+            log_requests: true,
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_security: "starttls".into(),
+            smtp_from: "Préau <noreply@localhost>".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the `[default]`/profile tables of `Rocket.toml`, then `PREAU_*` variables.
+    pub fn figment() -> Figment {
+        let profile = Env::var("ROCKET_PROFILE").unwrap_or_else(|| {
+            if cfg!(debug_assertions) { "debug" } else { "release" }.into()
+        });
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
+            .select(profile)
+            .merge(Env::prefixed("PREAU_").global())
+    }
+
+    pub fn load() -> Result<Config, String> {
+        Config::figment().extract().map_err(|e| e.to_string())
+    }
+
+    /// Refuses settings that would make the server unsafe or unusable.
+    pub fn check(&self) -> Result<(), String> {
+        if self.login_max_attempts < 1 {
+            return Err("login_max_attempts must be at least 1".into());
+        }
+        if self.login_cooldown < 1 || self.login_ban_duration < 1 {
+            return Err("login_cooldown and login_ban_duration must be at least 1 second".into());
+        }
+        if self.access_ttl < 30 || self.refresh_ttl < self.access_ttl {
+            return Err("access_ttl must be at least 30 s and refresh_ttl at least access_ttl".into());
+        }
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < 32
+        {
+            return Err("jwt_secret must be at least 32 characters".into());
+        }
+        if self.hash_concurrency == 0 || self.pool_size == 0 {
+            return Err("hash_concurrency and pool_size must be at least 1".into());
+        }
+        if !["starttls", "tls", "none"].contains(&self.smtp_security.as_str()) {
+            return Err("smtp_security must be starttls, tls or none".into());
+        }
+        Ok(())
+    }
+}

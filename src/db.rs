@@ -1,0 +1,170 @@
+//! The SQLite file: a pool of connections, migrations, and the two ways in — `read` and
+//! `write` — both of which run on Tokio's blocking threads so no async worker ever waits on
+//! the disk.
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::http::error::ApiError;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+const SCHEMA: &str = include_str!("../schema.sql");
+/// Versions older than this have the WAL-reset corruption bug.
+const MIN_SQLITE: i32 = 3_051_003;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path, pool_size: u32) -> Result<Db, String> {
+        if rusqlite::version_number() < MIN_SQLITE {
+            return Err(format!(
+                "SQLite {} is too old: 3.51.3 or newer is required",
+                rusqlite::version()
+            ));
+        }
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            c.busy_timeout(Duration::from_secs(10))?;
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA temp_store = MEMORY;
+                 PRAGMA cache_size = -16000;",
+            )
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(15))
+            .build(manager)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let mut conn = pool.get().map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        migrate(&mut conn).map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
+        Ok(Db { pool })
+    }
+
+    /// A connection for work that is already on a blocking thread (the CLI, startup).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, ApiError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs read-only work on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on a blocking thread: committed when `f`
+    /// returns `Ok`, rolled back (nothing written) when it returns `Err`.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            write_tx(&mut conn, f)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+}
+
+/// The synchronous core of [`Db::write`], for callers already on a blocking thread.
+pub fn write_tx<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// The migrations of `schema.sql`, as (version, sql).
+fn migrations() -> Vec<(i32, &'static str)> {
+    let mut out = Vec::new();
+    let mut rest = SCHEMA;
+    while let Some(start) = rest.find("\n-- version ") {
+        let block = &rest[start + 1..];
+        let header_end = block.find('\n').unwrap_or(block.len());
+        let version = block["-- version ".len()..header_end].trim().parse().unwrap_or(0);
+        let next = block[header_end..].find("\n-- version ").map(|i| header_end + i);
+        let sql = &block[header_end..next.unwrap_or(block.len())];
+        out.push((version, sql));
+        rest = &block[next.unwrap_or(block.len())..];
+    }
+    out
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (version, sql) in migrations() {
+        if version <= current {
+            continue;
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Current time in whole seconds since the epoch.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Current time in milliseconds since the epoch (the envelope's `timestamp`).
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+}
+
+/// Stores `value` under `key` unless a value is already there; returns the value kept.
+pub fn setting_or_insert(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<String> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        [key, value],
+    )?;
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_blocks_are_numbered_from_one_without_gaps() {
+        let versions: Vec<i32> = migrations().iter().map(|(v, _)| *v).collect();
+        assert!(!versions.is_empty());
+        assert_eq!(versions, (1..=versions.len() as i32).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bundled_sqlite_is_recent_enough() {
+        assert!(rusqlite::version_number() >= MIN_SQLITE, "{}", rusqlite::version());
+    }
+}

@@ -1,0 +1,176 @@
+//! Request guards. Refusing is their job: `AuthUser` (901 without a token, 902 with a bad
+//! one) → `Moderator` → `Admin` (403), the account loaded once per request.
+
+use std::net::IpAddr;
+
+use rocket::outcome::{Outcome, try_outcome};
+use rocket::request::{self, FromRequest, Request};
+
+use crate::accounts::Level;
+use crate::app::App;
+use crate::http::error::{ApiError, stash};
+use crate::http::paths::{Face, face_of};
+
+/// The caller, as proven by a valid access token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i64,
+    pub username: String,
+    pub level: Level,
+    /// The refresh family the token was issued with (the "session").
+    pub session: String,
+}
+
+impl AuthUser {
+    pub fn is_moderator(&self) -> bool {
+        self.level >= Level::Moderator
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.level == Level::Admin
+    }
+
+    /// May act on data owned by `owner`: the owner, or a moderator or admin.
+    pub fn may_moderate(&self, owner: i64) -> bool {
+        self.id == owner || self.is_moderator()
+    }
+
+    /// May manage account `owner`: the owner, or an admin.
+    pub fn may_manage_account(&self, owner: i64) -> bool {
+        self.id == owner || self.is_admin()
+    }
+}
+
+fn refuse<T>(req: &Request<'_>, error: ApiError) -> request::Outcome<T, ()> {
+    let status = error.http_status();
+    stash(req, error);
+    Outcome::Error((status, ()))
+}
+
+/// The raw access token of a request, if any: `Authorization: Bearer`, and on the seed routes
+/// also the `token` query parameter (the seeds send it there).
+#[derive(Debug, Clone)]
+pub struct BearerToken(pub Option<String>);
+
+impl BearerToken {
+    fn of(req: &Request<'_>) -> Option<String> {
+        if let Some(header) = req.headers().get_one("Authorization") {
+            let header = header.trim();
+            let token = header
+                .strip_prefix("Bearer ")
+                .or_else(|| header.strip_prefix("bearer "))
+                .unwrap_or(header)
+                .trim();
+            return (!token.is_empty()).then(|| token.to_owned());
+        }
+        if face_of(req.uri().path().as_str()) != Face::Rest {
+            return req.query_value::<String>("token").and_then(Result::ok).filter(|t| !t.is_empty());
+        }
+        None
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for BearerToken {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        Outcome::Success(BearerToken(BearerToken::of(req)))
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for AuthUser {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let result = req
+            .local_cache_async(async {
+                let Some(app) = req.rocket().state::<App>() else {
+                    return Err(ApiError::internal("application state missing"));
+                };
+                match BearerToken::of(req) {
+                    None => Err(ApiError::no_token()),
+                    Some(token) => app.authenticate(&token).await,
+                }
+            })
+            .await;
+        match result {
+            Ok(user) => Outcome::Success(user.clone()),
+            Err(e) => refuse(req, e.clone()),
+        }
+    }
+}
+
+/// A caller of level 2 or more.
+pub struct Moderator(pub AuthUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Moderator {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let user = try_outcome!(req.guard::<AuthUser>().await);
+        if user.is_moderator() {
+            Outcome::Success(Moderator(user))
+        } else {
+            refuse(req, ApiError::forbidden("This needs a moderator or an admin."))
+        }
+    }
+}
+
+/// A caller of level 3.
+pub struct Admin(pub AuthUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Admin {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let user = try_outcome!(req.guard::<AuthUser>().await);
+        if user.is_admin() {
+            Outcome::Success(Admin(user))
+        } else {
+            refuse(req, ApiError::forbidden("This needs an admin."))
+        }
+    }
+}
+
+/// The client's address: the socket's, or — only when the socket is a configured trusted
+/// proxy — the nearest untrusted address of `X-Forwarded-For`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl ClientIp {
+    pub fn key(&self) -> String {
+        self.0.map_or_else(|| "unknown".to_owned(), |ip| ip.to_canonical().to_string())
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ClientIp {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let socket = req.remote().map(|a| a.ip().to_canonical());
+        let Some(app) = req.rocket().state::<App>() else {
+            return Outcome::Success(ClientIp(socket));
+        };
+        let trusted = &app.config.trusted_proxies;
+        let mut ip = socket;
+        if let Some(peer) = socket
+            && trusted.contains(&peer)
+        {
+            let forwarded: Vec<IpAddr> = req
+                .headers()
+                .get("X-Forwarded-For")
+                .flat_map(|h| h.split(','))
+                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+                .map(|a| a.to_canonical())
+                .collect();
+            // Walk from the nearest hop back; the first address we don't trust is the client.
+            ip = forwarded.iter().rev().find(|a| !trusted.contains(a)).copied().or(socket);
+        }
+        Outcome::Success(ClientIp(ip))
+    }
+}

@@ -1,0 +1,22 @@
+//! Préau: a self-hosted learning and community platform in one binary.
+//!
+//! `build` gives the Rocket application for a configuration; `main.rs` only parses the
+//! command line. Tests build their own application on a temporary database.
+
+pub mod accounts;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod ops;
+pub mod validate;
+
+pub use app::App;
+pub use config::Config;
+
+/// The application for `config`, with Rocket's own settings from `Rocket.toml` and `ROCKET_*`.
+pub fn build(config: Config) -> Result<rocket::Rocket<rocket::Build>, String> {
+    let app = App::new(config)?;
+    Ok(app::build_with(app, app::rocket_figment()))
+}
