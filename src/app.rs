@@ -101,6 +101,7 @@ pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
         .mount("/", rocket::routes![cors::preflight]);
     let rocket = crate::accounts::mount(rocket);
     let rocket = crate::ops::mount(rocket);
+    let rocket = crate::admin_ui::mount(rocket);
     rocket
         .mount("/api/v1", rocket::routes![openapi::openapi])
         .manage(openapi::Document(openapi::document()))

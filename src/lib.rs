@@ -4,6 +4,7 @@
 //! command line. Tests build their own application on a temporary database.
 
 pub mod accounts;
+pub mod admin_ui;
 pub mod app;
 pub mod cli;
 pub mod config;
