@@ -9,6 +9,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Data, Request, Response};
 
+
 use crate::http::paths::{is_secret_param, public_path};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -59,22 +60,70 @@ impl Fairing for RequestLog {
             return;
         }
         let elapsed = req.local_cache(|| Started(Instant::now())).0.elapsed();
-        log_info(&format!(
-            "req={id:08x} {} {}{} {} {:.1}ms",
-            req.method(),
-            public_path(req.uri().path().as_str()),
-            masked_query(req),
+        log_info(&request_line(
+            id,
+            req.method().as_str(),
+            req.uri().path().as_str(),
+            req.uri().query().map(|q| q.as_str()),
             res.status().code,
-            elapsed.as_secs_f64() * 1000.0
+            elapsed.as_secs_f64() * 1000.0,
         ));
     }
 }
 
-fn masked_query(req: &Request<'_>) -> String {
-    let Some(query) = req.uri().query() else { return String::new() };
-    let parts: Vec<String> = query
-        .segments()
-        .map(|(k, v)| if is_secret_param(k) { format!("{k}=***") } else { format!("{k}={v}") })
+/// The log line of one request: the path without its secrets, the query with secret values
+/// masked. Never the body.
+pub fn request_line(id: u64, method: &str, raw_path: &str, raw_query: Option<&str>, status: u16, millis: f64) -> String {
+    format!("req={id:08x} {method} {}{} {status} {millis:.1}ms", public_path(raw_path), masked_query(raw_query))
+}
+
+fn masked_query(raw_query: Option<&str>) -> String {
+    let Some(query) = raw_query.filter(|q| !q.is_empty()) else { return String::new() };
+    let parts: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| if is_secret_param(&k) { format!("{k}=***") } else { format!("{k}={v}") })
         .collect();
     format!("?{}", parts.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "Blue-Kettle-42";
+
+    fn logged(path: &str, query: Option<&str>) -> String {
+        request_line(1, "POST", path, query, 200, 1.0)
+    }
+
+    #[test]
+    fn a_line_has_the_id_method_path_status_and_duration() {
+        assert_eq!(logged("/api/v1/accounts", Some("limit=2")), "req=00000001 POST /api/v1/accounts?limit=2 200 1.0ms");
+    }
+
+    #[test]
+    fn the_login_path_never_shows_the_password() {
+        for path in [format!("/login/alice/{SECRET}"), format!("//login/alice/{SECRET}"), format!("/%6Cogin/alice/{SECRET}")] {
+            let line = logged(&path, None);
+            assert!(!line.contains(SECRET) && !line.contains("alice"), "{line}");
+            assert!(line.contains(" /login "), "{line}");
+        }
+    }
+
+    #[test]
+    fn secret_query_values_are_masked_however_they_are_encoded() {
+        for query in [
+            format!("email=a%40b.fr&pass={SECRET}"),
+            format!("password={SECRET}"),
+            format!("p%61ss={SECRET}"),
+            format!("token={SECRET}&id=4"),
+            format!("refresh={SECRET}"),
+            format!("data=%7B%22password%22%3A%22{SECRET}%22%7D"),
+            format!("oldPassword={SECRET}&newPassword={SECRET}"),
+        ] {
+            let line = logged("/login", Some(&query));
+            assert!(!line.contains(SECRET), "{line}");
+            assert!(line.contains("=***"), "{line}");
+        }
+        assert!(logged("/getuser", Some("token=x&id=4")).ends_with("/getuser?token=***&id=4 200 1.0ms"));
+    }
 }
