@@ -55,18 +55,24 @@ pub struct BearerToken(pub Option<String>);
 impl BearerToken {
     fn of(req: &Request<'_>) -> Option<String> {
         if let Some(header) = req.headers().get_one("Authorization") {
-            let header = header.trim();
-            let token = header
-                .strip_prefix("Bearer ")
-                .or_else(|| header.strip_prefix("bearer "))
-                .unwrap_or(header)
-                .trim();
+            let token = bearer_value(header);
             return (!token.is_empty()).then(|| token.to_owned());
         }
         if face_of(req.uri().path().as_str()) != Face::Rest {
             return req.query_value::<String>("token").and_then(Result::ok).filter(|t| !t.is_empty());
         }
         None
+    }
+}
+
+/// The credentials of an `Authorization` header: after the `Bearer` scheme (any case), or the
+/// whole value when it names no scheme. `Bearer` with nothing after it is no token at all.
+fn bearer_value(header: &str) -> &str {
+    let header = header.trim();
+    match header.split_once(char::is_whitespace) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ if header.eq_ignore_ascii_case("bearer") => "",
+        _ => header,
     }
 }
 
@@ -172,5 +178,25 @@ impl<'r> FromRequest<'r> for ClientIp {
             ip = forwarded.iter().rev().find(|a| !trusted.contains(a)).copied().or(socket);
         }
         Outcome::Success(ClientIp(ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_value;
+
+    #[test]
+    fn the_bearer_scheme_is_stripped_in_any_case() {
+        assert_eq!(bearer_value("Bearer abc.def.ghi"), "abc.def.ghi");
+        assert_eq!(bearer_value("bearer  abc "), "abc");
+        assert_eq!(bearer_value("BEARER abc"), "abc");
+        assert_eq!(bearer_value("abc.def.ghi"), "abc.def.ghi");
+    }
+
+    #[test]
+    fn an_empty_bearer_is_no_token() {
+        assert_eq!(bearer_value("Bearer "), "");
+        assert_eq!(bearer_value("Bearer"), "");
+        assert_eq!(bearer_value("  "), "");
     }
 }
