@@ -13,7 +13,7 @@ use crate::accounts::sessions::{self, Session};
 use crate::accounts::{Level, clear_refresh_cookie, is_jwt, refresh_token_of, set_refresh_cookie};
 use crate::app::App;
 use crate::db::now;
-use crate::http::body::{JsonBody, double_option};
+use crate::http::body::{JsonBody, QueryInt, double_option, query_int};
 use crate::http::error::{ApiError, code};
 use crate::http::guards::{Admin, AuthUser, BearerToken, ClientIp};
 use crate::http::pagination::{Page, PageRequest};
@@ -351,14 +351,15 @@ pub struct AccountQuery {
 async fn list_accounts(
     app: &State<App>,
     user: AuthUser,
-    limit: Option<i64>,
+    limit: QueryInt<'_>,
     cursor: Option<String>,
     q: Option<String>,
-    level: Option<i64>,
-    group: Option<i64>,
+    level: QueryInt<'_>,
+    group: QueryInt<'_>,
 ) -> Result<Json<Page<AccountView>>, ApiError> {
-    let page = PageRequest::new(limit, cursor.as_deref())?;
-    let level = level.map(Level::try_from).transpose().map_err(|e| ApiError::invalid("level", e))?;
+    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
+    let level = query_int("level", level)?.map(Level::try_from).transpose().map_err(|e| ApiError::invalid("level", e))?;
+    let group = query_int("group", group)?;
     let search = q.filter(|s| !s.trim().is_empty()).map(|s| s.trim().chars().take(100).collect());
     // Members may not search by email: that would reveal it one letter at a time.
     let staff = user.is_moderator();

@@ -61,6 +61,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// An integer query parameter as routes take it (`limit: QueryInt<'_>`): Rocket reads an
+/// `Option<i64>` that does not parse as absent, which would turn `limit=abc` into "no limit".
+pub type QueryInt<'v> = rocket::form::Result<'v, i64>;
+
+/// The value of a [`QueryInt`]: `None` when absent or empty, 400 naming `field` when it is not
+/// an integer.
+pub fn query_int(field: &str, value: QueryInt<'_>) -> Result<Option<i64>, ApiError> {
+    let absent = |e: &rocket::form::Error<'_>| {
+        matches!(e.kind, rocket::form::error::ErrorKind::Missing) || e.value.as_deref().is_some_and(|v| v.trim().is_empty())
+    };
+    match value {
+        Ok(v) => Ok(Some(v)),
+        Err(errors) if errors.iter().all(absent) => Ok(None),
+        Err(_) => Err(ApiError::invalid(field, "must be an integer")),
+    }
+}
+
 #[rocket::async_trait]
 impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     type Error = ();

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::accounts::throttle::{self, AttemptRow};
 use crate::app::App;
 use crate::db::now;
+use crate::http::body::{QueryInt, query_int};
 use crate::http::error::ApiError;
 use crate::http::guards::{Admin, Moderator};
 use crate::http::pagination::{Page, PageRequest};
@@ -109,16 +110,16 @@ async fn attempt_page(app: &App, banned_only: bool, limit: Option<i64>, cursor: 
 #[utoipa::path(get, path = "/api/v1/admin/attempts", tag = "operations", params(PageQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/attempts?<limit>&<cursor>")]
-async fn attempts(app: &State<App>, _admin: Admin, limit: Option<i64>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
-    attempt_page(app, false, limit, cursor).await
+async fn attempts(app: &State<App>, _admin: Admin, limit: QueryInt<'_>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
+    attempt_page(app, false, query_int("limit", limit)?, cursor).await
 }
 
 /// Login bans in force, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/bans", tag = "operations", params(PageQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/bans?<limit>&<cursor>")]
-async fn bans(app: &State<App>, _admin: Admin, limit: Option<i64>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
-    attempt_page(app, true, limit, cursor).await
+async fn bans(app: &State<App>, _admin: Admin, limit: QueryInt<'_>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
+    attempt_page(app, true, query_int("limit", limit)?, cursor).await
 }
 
 /// Lift a login ban and forget its failures (admins).
