@@ -5,7 +5,7 @@ use rocket::response::status::Created;
 use rocket::serde::json::Json;
 use rocket::{State, delete, get, patch, post, put, routes};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::accounts::model::{self, AccountView, ListFilter};
 use crate::accounts::service::{self, ProfileChange, Registration};
@@ -229,7 +229,7 @@ async fn change_password(app: &State<App>, user: AuthUser, body: JsonBody<Passwo
     Ok(Json(PasswordChanged { token: session.token, ttl: session.ttl }))
 }
 
-#[derive(Debug, Deserialize, ToSchema, IntoParams)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ConfirmBody {
     /// The token of the confirmation link.
     pub token: String,
@@ -243,7 +243,8 @@ pub struct Confirmed {
 }
 
 /// The confirmation link sent by email.
-#[utoipa::path(get, path = "/api/v1/auth/confirm", tag = "auth", params(ConfirmBody),
+#[utoipa::path(get, path = "/api/v1/auth/confirm", tag = "auth",
+    params(("token" = Option<String>, Query, description = "The token of the confirmation link.")),
     responses((status = 200, body = Confirmed), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/auth/confirm?<token>")]
 async fn confirm_get(app: &State<App>, token: Option<String>) -> Result<Json<Confirmed>, ApiError> {
@@ -331,21 +332,17 @@ async fn delete_me(app: &State<App>, user: AuthUser, jar: &CookieJar<'_>) -> Res
     Ok(Status::NoContent)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AccountQuery {
-    /// 1 to 100, default 20.
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Searches username, names and (for staff) email.
-    pub q: Option<String>,
-    pub level: Option<i64>,
-    pub group: Option<i64>,
-}
-
 /// Accounts, newest first. Emails and birthdates are shown to moderators and admins only.
-#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountQuery), security(("bearer" = [])),
+// The query parameters are listed one by one (not as an `IntoParams` struct) so that utoipa
+// merges them with the handler's arguments instead of listing each twice.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("q" = Option<String>, Query, description = "Searches username, names and (for staff) email."),
+        ("level" = Option<i64>, Query, description = "1 member, 2 moderator, 3 admin."),
+        ("group" = Option<i64>, Query, description = "A group id."),
+    ),
     responses((status = 200, body = Page<AccountView>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/accounts?<limit>&<cursor>&<q>&<level>&<group>")]
 async fn list_accounts(

@@ -4,7 +4,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::serde::json::Json;
 use rocket::{State, delete, get, routes};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::accounts::throttle::{self, AttemptRow};
 use crate::app::App;
@@ -92,14 +92,6 @@ async fn stats(app: &State<App>, _staff: Moderator) -> Result<Json<Stats>, ApiEr
     Ok(Json(stats))
 }
 
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// 1 to 100, default 20.
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 async fn attempt_page(app: &App, banned_only: bool, limit: Option<i64>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
     let page = PageRequest::new(limit, cursor.as_deref())?;
     let rows = app.db.read(move |c| Ok(throttle::list(c, banned_only, now(), page.before, page.fetch())?)).await?;
@@ -107,7 +99,10 @@ async fn attempt_page(app: &App, banned_only: bool, limit: Option<i64>, cursor: 
 }
 
 /// Failed-login counters, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/admin/attempts", tag = "operations", params(PageQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/attempts", tag = "operations", params(
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/attempts?<limit>&<cursor>")]
 async fn attempts(app: &State<App>, _admin: Admin, limit: QueryInt<'_>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
@@ -115,7 +110,10 @@ async fn attempts(app: &State<App>, _admin: Admin, limit: QueryInt<'_>, cursor: 
 }
 
 /// Login bans in force, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/admin/bans", tag = "operations", params(PageQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/bans", tag = "operations", params(
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/bans?<limit>&<cursor>")]
 async fn bans(app: &State<App>, _admin: Admin, limit: QueryInt<'_>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
