@@ -1,0 +1,16 @@
+//! Foundation, accounts and safe login: every rule of SPEC 4.1–4.4, 5.1, 5.2 and 5.4, through
+//! HTTP, one test per rule. One test binary (one link, all tests in parallel); each test has
+//! its own app and database.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod cli;
+mod rest;
+mod seed_auth;
+mod seed_login_path;
+mod seed_users;
+mod tokens;
