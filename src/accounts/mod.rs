@@ -18,6 +18,7 @@ use rocket::http::{Cookie, CookieJar, SameSite};
 use rocket::{Build, Rocket};
 
 use crate::app::App;
+use crate::http::error::ApiError;
 
 pub const REFRESH_COOKIE: &str = "preau_refresh";
 
@@ -46,6 +47,12 @@ pub fn refresh_token_of(body: Option<String>, bearer: Option<&str>, jar: &Cookie
     body.filter(|t| !t.is_empty())
         .or_else(|| bearer.filter(|t| !is_jwt(t)).map(str::to_owned))
         .or_else(|| jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()))
+}
+
+/// The refresh token a refresh needs: 901 when the request carries none, 902 when all it
+/// carries is an access token (a token of the wrong type, SPEC 4.1).
+pub fn required_refresh_token(body: Option<String>, bearer: Option<&str>, jar: &CookieJar<'_>) -> Result<String, ApiError> {
+    refresh_token_of(body, bearer, jar).ok_or_else(|| if bearer.is_some_and(is_jwt) { ApiError::invalid_token() } else { ApiError::no_token() })
 }
 
 pub fn is_jwt(token: &str) -> bool {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::accounts::model::{self, AccountView, ListFilter};
 use crate::accounts::service::{self, ProfileChange, Registration};
 use crate::accounts::sessions::{self, Session};
-use crate::accounts::{Level, clear_refresh_cookie, is_jwt, refresh_token_of, set_refresh_cookie};
+use crate::accounts::{Level, clear_refresh_cookie, is_jwt, refresh_token_of, required_refresh_token, set_refresh_cookie};
 use crate::app::App;
 use crate::db::now;
 use crate::http::body::{JsonBody, QueryInt, double_option, query_int};
@@ -150,7 +150,7 @@ async fn refresh(app: &State<App>, bearer: BearerToken, jar: &CookieJar<'_>, bod
 
 /// Shared by both faces: finds the refresh token, rotates it, and resets the cookie.
 pub async fn refresh_session(app: &App, bearer: &BearerToken, jar: &CookieJar<'_>, body: Option<String>) -> Result<Session, ApiError> {
-    let token = refresh_token_of(body, bearer.0.as_deref(), jar).ok_or_else(ApiError::no_token)?;
+    let token = required_refresh_token(body, bearer.0.as_deref(), jar)?;
     match sessions::refresh(app, &token).await {
         Ok(session) => {
             set_refresh_cookie(jar, app, &session.refresh_token);

@@ -145,7 +145,7 @@ async fn getuser(app: &State<App>, bearer: BearerToken, params: Params) -> Resul
 #[post("/regen_token", data = "<params>")]
 async fn regen_token(app: &State<App>, bearer: BearerToken, jar: &CookieJar<'_>, params: Params) -> Result<Json<Value>, ApiError> {
     let body_token = params.str_any(&["refresh", "refresh_token"])?;
-    let token = crate::accounts::refresh_token_of(body_token, bearer.0.as_deref(), jar).ok_or_else(ApiError::no_token)?;
+    let token = crate::accounts::required_refresh_token(body_token, bearer.0.as_deref(), jar)?;
     if let Some(id) = params.i64("id")? {
         let owner = sessions::refresh_owner(app, &token).await?;
         if owner.is_some_and(|o| o != id) {

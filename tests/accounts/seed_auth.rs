@@ -477,6 +477,26 @@ fn refresh_with_an_unknown_token_is_401_902() {
 }
 
 #[test]
+fn an_access_token_is_not_a_refresh_token() {
+    let app = TestApp::new();
+    let user = app.register("alice");
+    let res = app.post("/auth/refresh").bearer(&user.token).fetch();
+    res.assert_error(401, 401, 902);
+    app.post_json("/auth/refresh", json!({"refresh_token": user.token}))
+        .assert_error(401, 401, 902);
+    let regen = app
+        .post(format!("/regen_token?id={}", user.id))
+        .bearer(&user.token)
+        .fetch();
+    regen.assert_error(401, 401, 902);
+    assert_eq!(
+        refresh_status(&app, &user.refresh),
+        200,
+        "nothing was spent"
+    );
+}
+
+#[test]
 fn reusing_a_rotated_refresh_token_revokes_the_whole_family() {
     let app = TestApp::new();
     let user = app.register("alice");
