@@ -1,0 +1,926 @@
+//! The admin UI in a real headless Chromium, against the real `preau` binary on a temporary
+//! database: each test starts the server, creates an admin with `preau admin create`,
+//! registers a member through `/auth/register`, and drives the browser through chromedriver.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`/usr/bin/chromium`,
+//! `/usr/bin/chromedriver`). Without them the tests print a notice and pass, except under
+//! `CI=true`, where a missing browser is a failure.
+//!
+//! Screenshots of every page at 1280×800 and 375×812 go to `target/screenshots/`; with
+//! `PREAU_UPDATE_SCREENSHOTS=1` the dashboard's are also copied to `docs/screenshots/`.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::key::Key;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ADMIN_PASSWORD: &str = "Blue-Kettle-42";
+const MEMBER: &str = "camille";
+const MEMBER_PASSWORD: &str = "Green-Teapot-77";
+/// The member's first name: markup that would run if the UI ever inserted it as HTML.
+const MARKUP_NAME: &str = r#"<img src=x onerror="window.__xss=1">"#;
+const WAIT: Duration = Duration::from_secs(20);
+const DESKTOP: (u32, u32) = (1280, 800);
+const PHONE: (u32, u32) = (375, 812);
+
+/// One browser test at a time: they share two cores, and Chromium is heavy.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Whether the browser is installed; under CI=true its absence fails the test.
+fn browser_installed() -> bool {
+    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+        .into_iter()
+        .filter(|p| !Path::new(p).exists())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let message = format!(
+        "the admin UI browser tests need {}: apt-get install chromium chromium-driver",
+        missing.join(" and ")
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message} (CI=true: a missing browser is a failure, not a skip)");
+    }
+    eprintln!("notice: skipped: {message}");
+    false
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free local port")
+        .port()
+}
+
+/// A child process killed when the test ends, whatever happens.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn log_of(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+// ------------------------------------------------------------------ the server and its API
+
+struct Server {
+    base: String,
+    dir: TempDir,
+    _process: Process,
+}
+
+impl Server {
+    async fn start(settings: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let database = dir.path().join("preau.db");
+        let port = free_port();
+        let env = |c: &mut Command| {
+            c.current_dir(dir.path())
+                .env("PREAU_DATABASE", &database)
+                .env("ROCKET_PORT", port.to_string())
+                .env("ROCKET_ADDRESS", "127.0.0.1")
+                .env("PREAU_LOG_REQUESTS", "false")
+                .envs(settings.iter().copied());
+        };
+
+        let mut create = Command::new(env!("CARGO_BIN_EXE_preau"));
+        create.args([
+            "admin",
+            "create",
+            "--username",
+            "admin",
+            "--email",
+            "admin@example.org",
+        ]);
+        env(&mut create);
+        let mut child = create
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("preau admin create starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{ADMIN_PASSWORD}\n").as_bytes())
+            .expect("the password is written");
+        let out = child.wait_with_output().expect("preau admin create ends");
+        assert!(
+            out.status.success(),
+            "preau admin create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("server log file");
+        let mut serve = Command::new(env!("CARGO_BIN_EXE_preau"));
+        env(&mut serve);
+        let child = serve
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("preau starts");
+        let mut server = Server {
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+            _process: Process(child),
+        };
+
+        let started = Instant::now();
+        loop {
+            if let Ok((200, _)) = server.try_api("GET", "/health", None, None).await {
+                break;
+            }
+            if let Ok(Some(status)) = server._process.0.try_wait() {
+                panic!(
+                    "preau exited ({status}) before answering:\n{}",
+                    log_of(&server.dir.path().join("server.log"))
+                );
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "preau did not answer /health in 30 s:\n{}",
+                log_of(&server.dir.path().join("server.log"))
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server
+    }
+
+    async fn try_api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), String> {
+        let client: HttpClient<HttpConnector, Full<Bytes>> =
+            HttpClient::builder(TokioExecutor::new()).build_http();
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| e.to_string())?;
+        let response = client.request(request).await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Ok((status, json))
+    }
+
+    async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        self.try_api(method, path, token, body)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    async fn token(&self, login: &str, password: &str) -> String {
+        let (status, body) = self
+            .api(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"login": login, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "login of {login}: {body}");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    async fn register_member(&self) -> i64 {
+        let body = json!({
+            "username": MEMBER, "password": MEMBER_PASSWORD, "email": "camille@example.org",
+            "firstname": MARKUP_NAME, "lastname": "Martin",
+        });
+        let (status, body) = self.api("POST", "/auth/register", None, Some(body)).await;
+        assert_eq!(status, 201, "registration: {body}");
+        body["id"].as_i64().expect("the new account's id")
+    }
+}
+
+// ------------------------------------------------------------------ the browser
+
+/// A raw DevTools command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct DevTools {
+    command: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"cmd": self.command, "params": self.params}).to_string()),
+        )
+    }
+}
+
+async fn start_browser() -> (Process, TempDir, Client) {
+    let profile = tempfile::tempdir().expect("a browser profile directory");
+    let port = free_port();
+    let log =
+        std::fs::File::create(profile.path().join("chromedriver.log")).expect("chromedriver log");
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log)
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Process(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let data_dir = profile.path().join("data");
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--lang=en-US", "--window-size=1280,800",
+                format!("--user-data-dir={}", data_dir.display()),
+            ],
+            "prefs": {"intl.accept_languages": "en-US,en"},
+        }
+    });
+    let Value::Object(capabilities) = capabilities else {
+        unreachable!("an object literal")
+    };
+    let started = Instant::now();
+    let client = loop {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => break client,
+            Err(_) if started.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!(
+                "no WebDriver session: {e}\n{}",
+                log_of(&profile.path().join("chromedriver.log"))
+            ),
+        }
+    };
+    (driver, profile, client)
+}
+
+/// What a test body gets: the browser, the server, and the registered member's id.
+struct Ui {
+    browser: Client,
+    server: Server,
+    member_id: i64,
+}
+
+/// Runs `body` with a fresh server and browser, and always closes the browser afterwards (a
+/// panic in `body` is raised again once it is closed).
+async fn browser_test<F, Fut>(body: F)
+where
+    F: FnOnce(std::sync::Arc<Ui>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    browser_test_with(&[], body).await;
+}
+
+/// `browser_test` with `PREAU_*` settings for the server.
+async fn browser_test_with<F, Fut>(settings: &[(&str, &str)], body: F)
+where
+    F: FnOnce(std::sync::Arc<Ui>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if !browser_installed() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let server = Server::start(settings).await;
+    let member_id = server.register_member().await;
+    let (_driver, _profile, browser) = start_browser().await;
+    let ui = std::sync::Arc::new(Ui {
+        browser: browser.clone(),
+        server,
+        member_id,
+    });
+    let outcome = tokio::spawn(body(ui.clone())).await;
+    let _ = browser.close().await;
+    if let Err(error) = outcome {
+        match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => panic!("the test task failed: {error}"),
+        }
+    }
+}
+
+impl Ui {
+    async fn goto(&self, path: &str) {
+        self.browser
+            .goto(&format!("{}{path}", self.server.base))
+            .await
+            .expect("navigation");
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element `{css}` on the page: {e}"))
+    }
+
+    async fn run(&self, script: &str) -> Value {
+        self.browser
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits until `script` (an expression) is true in the page.
+    async fn until(&self, what: &str, script: &str) {
+        let started = Instant::now();
+        loop {
+            if self.run(&format!("return Boolean({script});")).await == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "timed out waiting for {what} ({script})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    async fn text_of(&self, css: &str, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.find(css).await.text().await.unwrap_or_default();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "`{css}` never showed {needle:?}; it shows {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let input = self.find(css).await;
+        input.clear().await.expect("clear the field");
+        input.send_keys(text).await.expect("typing");
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
+    }
+
+    /// The page is drawn: no loading state left.
+    async fn settled(&self) {
+        self.until("the page to finish loading", "document.body.dataset.ready === 'true' && !document.querySelector('.state-loading, [aria-busy=\"true\"]')").await;
+    }
+
+    async fn sign_in(&self, login: &str, password: &str) {
+        self.goto("/admin/").await;
+        self.type_into("#sign-in-form input[name=login]", login)
+            .await;
+        self.type_into("#sign-in-form input[name=password]", password)
+            .await;
+        self.click("#sign-in-form button[type=submit]").await;
+    }
+
+    async fn sign_in_as_admin(&self) {
+        self.sign_in("admin", ADMIN_PASSWORD).await;
+        self.find("nav.nav").await;
+        self.settled().await;
+    }
+
+    async fn path(&self) -> String {
+        self.browser
+            .current_url()
+            .await
+            .expect("the current URL")
+            .path()
+            .to_owned()
+    }
+
+    async fn admin_token(&self) -> String {
+        self.server.token("admin", ADMIN_PASSWORD).await
+    }
+
+    async fn viewport(&self, (width, height): (u32, u32)) {
+        let params = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500});
+        self.browser
+            .issue_cmd(DevTools {
+                command: "Emulation.setDeviceMetricsOverride",
+                params,
+            })
+            .await
+            .expect("viewport override");
+        // Let the layout follow before anything measures or captures it.
+        self.run("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(innerWidth))));").await;
+    }
+
+    /// Saves the page at desktop and phone widths as `target/screenshots/<name>-{desktop,phone}.png`,
+    /// and checks that nothing is wider than the phone's screen.
+    async fn screenshots(&self, name: &str) {
+        let dir = screenshot_dir();
+        for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
+            self.viewport(size).await;
+            self.settled().await;
+            if label == "phone" {
+                let overflow = self.run("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+                assert!(
+                    overflow.as_f64().unwrap_or(0.0) <= 0.0,
+                    "the {name} page is wider than a phone by {overflow} px"
+                );
+            }
+            let png = self.browser.screenshot().await.expect("a screenshot");
+            std::fs::write(dir.join(format!("{name}-{label}.png")), png)
+                .expect("the screenshot is saved");
+        }
+        self.viewport(DESKTOP).await;
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).expect("target/screenshots");
+    dir
+}
+
+// ------------------------------------------------------------------ tests
+
+#[tokio::test]
+async fn admin_signs_in_and_sees_the_dashboard_counts() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        assert_eq!(ui.path().await, "/admin/");
+        assert_eq!(
+            ui.find("h1").await.text().await.expect("heading"),
+            "Dashboard"
+        );
+        assert_eq!(
+            ui.text_of("[data-stat=accounts]", "2").await,
+            "2",
+            "the admin and the member"
+        );
+        assert_eq!(
+            ui.find("[data-stat=admins]")
+                .await
+                .text()
+                .await
+                .expect("count"),
+            "1"
+        );
+        ui.text_of(".activity", MEMBER).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sign_in_form_works_from_the_keyboard() {
+    browser_test(|ui| async move {
+        ui.goto("/admin/").await;
+        ui.find("#sign-in-form").await;
+        let focused = ui
+            .browser
+            .active_element()
+            .await
+            .expect("a focused element");
+        assert_eq!(
+            focused.attr("name").await.expect("name"),
+            Some("login".into()),
+            "the keyboard starts in the login field"
+        );
+        focused
+            .send_keys(&format!("admin{}{ADMIN_PASSWORD}{}", Key::Tab, Key::Enter))
+            .await
+            .expect("typing");
+        ui.find("nav.nav").await;
+        ui.text_of("h1", "Dashboard").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_member_is_told_the_admin_area_is_for_staff() {
+    browser_test(|ui| async move {
+        ui.sign_in(MEMBER, MEMBER_PASSWORD).await;
+        ui.text_of("#main [role=alert]", "member account").await;
+        assert!(
+            ui.browser.find(Locator::Css("nav.nav")).await.is_err(),
+            "a member never sees the menu"
+        );
+        // The member's session was ended, not kept in the cookie for a reload.
+        ui.browser.refresh().await.expect("reload");
+        ui.find("#sign-in-form").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_the_attempts_left() {
+    browser_test(|ui| async move {
+        ui.sign_in("admin", "Not-The-Password-1").await;
+        let text = ui.text_of("#sign-in-form [role=alert]", "incorrect").await;
+        assert!(
+            text.contains("Attempts left before a temporary ban: 2."),
+            "{text}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_registered_account_is_found_by_searching_the_list() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        ui.click("nav.nav a[href='/admin/accounts']").await;
+        ui.find("#account-search").await;
+        ui.settled().await;
+        ui.type_into("#account-search input[name=q]", "cami").await;
+        ui.click("#account-search button[type=submit]").await;
+        ui.settled().await;
+        let rows = ui
+            .browser
+            .find_all(Locator::Css(".data-table tbody tr"))
+            .await
+            .expect("rows");
+        assert_eq!(rows.len(), 1, "only camille matches");
+        assert_eq!(
+            ui.find(".data-table tbody a.account-link")
+                .await
+                .text()
+                .await
+                .expect("link"),
+            MEMBER
+        );
+        assert!(
+            ui.path().await == "/admin/accounts"
+                && ui.run("return location.search").await == json!("?q=cami")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_the_level_in_the_ui_changes_it_in_the_api() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        ui.goto("/admin/accounts?q=camille").await;
+        ui.settled().await;
+        ui.click(".data-table a.account-link").await;
+        ui.find("#level-form").await;
+        assert_eq!(ui.path().await, format!("/admin/accounts/{}", ui.member_id));
+        ui.find("#level-form select[name=level]")
+            .await
+            .select_by_value("2")
+            .await
+            .expect("choose moderator");
+        ui.click("#level-form button[type=submit]").await;
+        ui.text_of("#toasts", "The level is now Moderator.").await;
+        ui.text_of("#account-details", "Moderator").await;
+
+        let token = ui.admin_token().await;
+        let (status, account) = ui
+            .server
+            .api(
+                "GET",
+                &format!("/api/v1/accounts/{}", ui.member_id),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(account["level"], 2, "{account}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn markup_in_a_name_is_shown_as_text_and_never_runs() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        let no_image_no_script = "document.images.length === 0 && typeof window.__xss === 'undefined'";
+        ui.text_of(".activity", MARKUP_NAME).await;
+        ui.until("the dashboard to hold no image and run nothing", no_image_no_script).await;
+
+        ui.goto("/admin/accounts").await;
+        ui.settled().await;
+        let names = ui.run("return [...document.querySelectorAll('.data-table td.cell-name')].map(td => td.textContent);").await;
+        assert!(names.as_array().expect("names").contains(&json!(format!("{MARKUP_NAME} Martin"))), "{names}");
+        assert_eq!(ui.run("return document.querySelectorAll('table img').length;").await, 0);
+        ui.until("the list to hold no image and run nothing", no_image_no_script).await;
+
+        ui.goto(&format!("/admin/accounts/{}", ui.member_id)).await;
+        ui.text_of("#account-details", MARKUP_NAME).await;
+        ui.until("the account page to hold no image and run nothing", no_image_no_script).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reload_keeps_the_session_through_the_refresh_cookie() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        ui.goto("/admin/accounts").await;
+        ui.settled().await;
+        ui.browser.refresh().await.expect("reload");
+        ui.find("nav.nav").await;
+        ui.settled().await;
+        assert_eq!(ui.path().await, "/admin/accounts");
+        assert!(ui.browser.find(Locator::Css("#sign-in-form")).await.is_err(), "still signed in after a reload");
+        // The token lives in memory only; the refresh cookie is out of the script's reach.
+        assert_eq!(ui.run("return document.cookie;").await, "");
+        assert_eq!(ui.run("return Object.keys(localStorage).concat(Object.keys(sessionStorage)).filter(k => k !== 'preau.admin.lang');").await, json!([]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_session_is_renewed_before_the_token_expires() {
+    // A 30 s token: the UI renews it 5 s after signing in (it aims for a minute before expiry).
+    browser_test_with(&[("PREAU_ACCESS_TTL", "30")], |ui| async move {
+        let refreshes = "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/v1/auth/refresh')).length";
+        ui.goto("/admin/").await;
+        ui.find("#sign-in-form").await;
+        // Chrome records resource timings a moment after the response: wait for them.
+        ui.until("the page load's one try, before signing in", &format!("{refreshes} === 1")).await;
+        ui.sign_in_as_admin().await;
+        ui.until("a renewal of the access token", &format!("{refreshes} >= 2")).await;
+        ui.click("nav.nav a[href='/admin/accounts']").await;
+        ui.settled().await;
+        assert!(ui.browser.find(Locator::Css(".data-table")).await.is_ok(), "still signed in, with the renewed token");
+        let refused = ui.run("return performance.getEntriesByType('resource').filter(e => e.responseStatus === 401 && !e.name.endsWith('/auth/refresh')).length;").await;
+        assert_eq!(refused, 0, "no request went out with an expired token");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_for_good() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        ui.click("[data-action=sign-out]").await;
+        ui.text_of("#main [role=status]", "You are signed out.")
+            .await;
+        ui.browser.refresh().await.expect("reload");
+        ui.find("#sign-in-form").await;
+        assert!(ui.browser.find(Locator::Css("nav.nav")).await.is_err());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_an_account_takes_a_confirmation_step() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        let path = format!("/api/v1/accounts/{}", ui.member_id);
+        ui.goto(&format!("/admin/accounts/{}", ui.member_id)).await;
+        ui.click("#delete-form button[type=submit]").await;
+        ui.text_of("dialog[open] h2", "Delete camille?").await;
+        ui.click("dialog[open] [data-action=cancel]").await;
+        ui.until("the dialog to close", "!document.querySelector('dialog')")
+            .await;
+        let token = ui.admin_token().await;
+        assert_eq!(
+            ui.server.api("GET", &path, Some(&token), None).await.0,
+            200,
+            "cancelled: nothing deleted"
+        );
+
+        ui.click("#delete-form button[type=submit]").await;
+        ui.click("dialog[open] [data-action=confirm]").await;
+        ui.text_of("#main [role=status]", "The account camille is deleted.")
+            .await;
+        assert_eq!(ui.path().await, "/admin/accounts");
+        assert_eq!(ui.server.api("GET", &path, Some(&token), None).await.0, 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifting_a_login_ban_lets_the_account_sign_in_again() {
+    browser_test(|ui| async move {
+        let wrong = json!({"login": MEMBER, "password": "Wrong-Password-1"});
+        for _ in 0..3 {
+            ui.server
+                .api("POST", "/api/v1/auth/login", None, Some(wrong.clone()))
+                .await;
+        }
+        let right = json!({"login": MEMBER, "password": MEMBER_PASSWORD});
+        assert_eq!(
+            ui.server
+                .api("POST", "/api/v1/auth/login", None, Some(right.clone()))
+                .await
+                .0,
+            429,
+            "banned"
+        );
+
+        ui.sign_in_as_admin().await;
+        ui.goto("/admin/security").await;
+        ui.settled().await;
+        ui.click("#bans button[data-action=lift]").await;
+        ui.text_of("#bans", "No sign-in ban is in force.").await;
+        let (status, body) = ui
+            .server
+            .api("POST", "/api/v1/auth/login", None, Some(right))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_language_switches_to_french_and_stays_french() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        ui.click("[data-action=language]").await;
+        ui.text_of("h1", "Tableau de bord").await;
+        ui.browser.refresh().await.expect("reload");
+        ui.find("nav.nav").await;
+        ui.text_of("h1", "Tableau de bord").await;
+        assert_eq!(ui.run("return document.documentElement.lang;").await, "fr");
+        ui.text_of("nav.nav", "Comptes").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_page_is_captured_at_desktop_and_phone_widths() {
+    browser_test(|ui| async move {
+        // Something to show on the dashboard and the security page: a banned name, a failure.
+        for login in ["ghost", "ghost", "ghost", MEMBER] {
+            ui.server
+                .api(
+                    "POST",
+                    "/api/v1/auth/login",
+                    None,
+                    Some(json!({"login": login, "password": "Wrong-Password-1"})),
+                )
+                .await;
+        }
+        ui.goto("/admin/").await;
+        ui.find("#sign-in-form").await;
+        ui.screenshots("sign-in").await;
+
+        ui.sign_in_as_admin().await;
+        ui.screenshots("dashboard").await;
+
+        let account = format!("/admin/accounts/{}", ui.member_id);
+        let pages = [
+            ("accounts", "/admin/accounts", ".data-table"),
+            ("account", account.as_str(), "#level-form"),
+            ("security", "/admin/security", "#attempts"),
+            ("backup", "/admin/backup", "#backup-download"),
+        ];
+        for (name, path, ready) in pages {
+            ui.goto(path).await;
+            ui.find(ready).await;
+            ui.screenshots(name).await;
+        }
+
+        // The menu of a phone opens with its button.
+        ui.viewport(PHONE).await;
+        ui.click(".menu-toggle").await;
+        ui.until(
+            "the menu to open",
+            "document.querySelector('.menu-toggle').getAttribute('aria-expanded') === 'true'",
+        )
+        .await;
+        let png = ui.browser.screenshot().await.expect("a screenshot");
+        std::fs::write(screenshot_dir().join("menu-phone.png"), png).expect("saved");
+        ui.viewport(DESKTOP).await;
+
+        // The backup downloads (through fetch with the token) and says so.
+        ui.goto("/admin/backup").await;
+        ui.click("#backup-download").await;
+        ui.text_of("#backup-status", "Downloaded preau-").await;
+
+        if std::env::var("PREAU_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+            let docs = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs")
+                .join("screenshots");
+            std::fs::create_dir_all(&docs).expect("docs/screenshots");
+            for file in ["dashboard-desktop.png", "dashboard-phone.png"] {
+                std::fs::copy(screenshot_dir().join(file), docs.join(file))
+                    .expect("copied to docs/screenshots");
+            }
+        }
+    })
+    .await;
+}
+
+/// Not a browser test: the sources themselves never parse HTML, and the page has no inline
+/// script or style for the CSP to refuse.
+#[test]
+fn the_ui_sources_never_insert_html() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let mut files = vec![root.clone()];
+    let mut checked = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(
+                std::fs::read_dir(&path)
+                    .expect("static/ is readable")
+                    .map(|e| e.expect("entry").path()),
+            );
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let name = path.display();
+        for banned in [
+            ".innerHTML",
+            ".outerHTML",
+            "insertAdjacentHTML(",
+            "document.write(",
+            "eval(",
+            "new Function(",
+            "DOMParser",
+            "createContextualFragment",
+        ] {
+            assert!(!text.contains(banned), "{name} uses {banned}");
+        }
+        if path.extension().is_some_and(|e| e == "html") {
+            let lower = text.to_lowercase();
+            assert!(
+                !lower.contains("<script>") && !lower.contains("<style"),
+                "{name} has an inline script or style"
+            );
+            assert!(
+                !lower.contains(" style=")
+                    && !lower.contains(" onload=")
+                    && !lower.contains(" onclick="),
+                "{name} has an inline attribute the CSP refuses"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "static/ holds the UI");
+}
