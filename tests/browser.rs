@@ -584,6 +584,36 @@ async fn a_member_is_told_the_admin_area_is_for_staff() {
 }
 
 #[tokio::test]
+async fn a_moderator_sees_the_staff_pages_but_not_the_admin_ones() {
+    browser_test(|ui| async move {
+        let token = ui.admin_token().await;
+        let level = format!("/api/v1/accounts/{}/level", ui.member_id);
+        let (status, body) = ui
+            .server
+            .api("PUT", &level, Some(&token), Some(json!({"level": 2})))
+            .await;
+        assert_eq!(status, 200, "{body}");
+
+        ui.sign_in(MEMBER, MEMBER_PASSWORD).await;
+        ui.text_of("h1", "Dashboard").await;
+        let menu = ui.find("nav.nav").await.text().await.expect("menu");
+        assert!(
+            menu.contains("Accounts")
+                && !menu.contains("Backup")
+                && !menu.contains("Sign-in security"),
+            "{menu}"
+        );
+        ui.goto("/admin/accounts/1").await;
+        ui.text_of("#main", "Only administrators change accounts.")
+            .await;
+        assert!(ui.browser.find(Locator::Css("#level-form")).await.is_err());
+        ui.goto("/admin/backup").await;
+        ui.text_of("h1", "Not allowed").await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_wrong_password_is_refused_with_the_attempts_left() {
     browser_test(|ui| async move {
         ui.sign_in("admin", "Not-The-Password-1").await;
