@@ -129,12 +129,16 @@ pub struct NewAccount {
     pub email_confirmed: bool,
 }
 
+/// Inserts an account. Its token version starts at a random value, not 0: SQLite may give a
+/// deleted account's id to the next one, and the old account's unexpired tokens (same `sub`,
+/// version 0) must not open the new one.
 pub fn insert(conn: &Connection, a: &NewAccount, now: i64) -> Result<i64, ApiError> {
+    let first_version = (rand::random::<u64>() >> 12) as i64;
     conn.query_row(
         "INSERT INTO accounts (username, email, password_hash, firstname, lastname, birthdate, level,
-                               email_confirmed, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
-        params![a.username, a.email, a.password_hash, a.firstname, a.lastname, a.birthdate, a.level as i64, a.email_confirmed, now],
+                               email_confirmed, token_version, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
+        params![a.username, a.email, a.password_hash, a.firstname, a.lastname, a.birthdate, a.level as i64, a.email_confirmed, first_version, now],
         |r| r.get(0),
     )
     .map_err(map_unique)

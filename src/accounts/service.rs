@@ -333,6 +333,7 @@ pub async fn delete(app: &App, user: &AuthUser, id: i64) -> Result<(), ApiError>
             let target = model::get(tx, id)?;
             keep_an_admin(tx, &target)?;
             tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+            crate::accounts::throttle::forget_account(tx, id)?;
             Ok(())
         })
         .await

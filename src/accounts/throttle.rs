@@ -136,6 +136,12 @@ pub fn list(conn: &Connection, banned_only: bool, now: i64, before: i64, limit: 
     rows.collect()
 }
 
+/// Forgets the failures and bans of a deleted account: its id may be given to a new one.
+pub fn forget_account(conn: &Connection, account_id: i64) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM login_attempts WHERE subject = ?1", [format!("account:{account_id}")])?;
+    Ok(())
+}
+
 /// Lifts a ban and forgets its failures. False when there is no such row.
 pub fn lift(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     Ok(conn.execute("DELETE FROM login_attempts WHERE id = ?1", [id])? > 0)

@@ -13,7 +13,12 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn claims_for(user: &User) -> Claims {
+/// Valid claims for `user`, as the server would issue them.
+fn claims_for(app: &TestApp, user: &User) -> Claims {
+    let ver = app.scalar(
+        "SELECT token_version FROM accounts WHERE id = ?1",
+        [user.id],
+    );
     Claims {
         sub: user.id.to_string(),
         aud: "preau".into(),
@@ -21,7 +26,7 @@ fn claims_for(user: &User) -> Claims {
         nbf: now(),
         exp: now() + 600,
         typ: "access".into(),
-        ver: 0,
+        ver,
         sid: "forged".into(),
     }
 }
@@ -55,7 +60,7 @@ fn a_token_signed_with_the_servers_secret_is_accepted() {
     let user = app.register("alice");
     let (status, body) = status_with(
         &app,
-        &sign(&claims_for(&user), Algorithm::HS256, JWT_SECRET),
+        &sign(&claims_for(&app, &user), Algorithm::HS256, JWT_SECRET),
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], json!(user.id));
@@ -68,7 +73,7 @@ fn a_token_signed_with_another_secret_is_902() {
     assert_refused(
         &app,
         &sign(
-            &claims_for(&user),
+            &claims_for(&app, &user),
             Algorithm::HS256,
             "another-secret-another-secret-another",
         ),
@@ -98,7 +103,7 @@ fn an_unsigned_alg_none_token_is_902() {
     let app = TestApp::new();
     let user = app.register("alice");
     let header = URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT"}).to_string());
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_string(&claims_for(&user)).unwrap());
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_string(&claims_for(&app, &user)).unwrap());
     assert_refused(&app, &format!("{header}.{payload}."));
     assert_refused(&app, &format!("{header}.{payload}"));
 }
@@ -109,11 +114,11 @@ fn a_token_with_another_algorithm_is_902() {
     let user = app.register("alice");
     assert_refused(
         &app,
-        &sign(&claims_for(&user), Algorithm::HS512, JWT_SECRET),
+        &sign(&claims_for(&app, &user), Algorithm::HS512, JWT_SECRET),
     );
     assert_refused(
         &app,
-        &sign(&claims_for(&user), Algorithm::HS384, JWT_SECRET),
+        &sign(&claims_for(&app, &user), Algorithm::HS384, JWT_SECRET),
     );
 }
 
@@ -125,7 +130,7 @@ fn an_expired_token_is_902() {
         iat: now() - 7200,
         nbf: now() - 7200,
         exp: now() - 60,
-        ..claims_for(&user)
+        ..claims_for(&app, &user)
     };
     assert_refused(&app, &sign(&claims, Algorithm::HS256, JWT_SECRET));
 }
@@ -137,7 +142,7 @@ fn a_token_not_yet_valid_is_902() {
     let claims = Claims {
         nbf: now() + 600,
         exp: now() + 1200,
-        ..claims_for(&user)
+        ..claims_for(&app, &user)
     };
     assert_refused(&app, &sign(&claims, Algorithm::HS256, JWT_SECRET));
 }
@@ -148,7 +153,7 @@ fn a_token_for_another_audience_is_902() {
     let user = app.register("alice");
     let claims = Claims {
         aud: "another-app".into(),
-        ..claims_for(&user)
+        ..claims_for(&app, &user)
     };
     assert_refused(&app, &sign(&claims, Algorithm::HS256, JWT_SECRET));
 }
@@ -159,7 +164,7 @@ fn a_token_of_another_type_is_902() {
     let user = app.register("alice");
     let claims = Claims {
         typ: "refresh".into(),
-        ..claims_for(&user)
+        ..claims_for(&app, &user)
     };
     assert_refused(&app, &sign(&claims, Algorithm::HS256, JWT_SECRET));
 }
@@ -168,7 +173,7 @@ fn a_token_of_another_type_is_902() {
 fn a_token_without_the_required_claims_is_902() {
     let app = TestApp::new();
     let user = app.register("alice");
-    let full = serde_json::to_value(claims_for(&user)).unwrap();
+    let full = serde_json::to_value(claims_for(&app, &user)).unwrap();
     for claim in ["exp", "nbf", "aud", "sub", "typ", "ver"] {
         let mut claims = full.clone();
         claims.as_object_mut().unwrap().remove(claim);
@@ -192,7 +197,7 @@ fn a_token_of_an_older_account_version_is_902() {
     assert_refused(&app, &user.token);
     let claims = Claims {
         ver: 5,
-        ..claims_for(&user)
+        ..claims_for(&app, &user)
     };
     assert_eq!(
         status_with(&app, &sign(&claims, Algorithm::HS256, JWT_SECRET)).0,
@@ -208,6 +213,44 @@ fn a_token_of_a_deleted_account_is_902() {
         .execute("DELETE FROM accounts WHERE id = ?1", [user.id])
         .unwrap();
     assert_refused(&app, &user.token);
+}
+
+#[test]
+fn a_deleted_accounts_token_never_opens_an_account_that_reuses_its_id() {
+    let app = TestApp::new();
+    let alice = app.register("alice");
+    assert_eq!(
+        app.req(rocket::http::Method::Delete, "/api/v1/me")
+            .bearer(&alice.token)
+            .fetch()
+            .status,
+        204
+    );
+    // SQLite hands the freed id to the next account.
+    let bob = app.register("bob");
+    assert_eq!(bob.id, alice.id);
+    assert_refused(&app, &alice.token);
+    // Nor does bob inherit alice's failed logins.
+    assert_eq!(app.count("login_attempts"), 0);
+}
+
+#[test]
+fn a_deleted_accounts_failed_logins_are_forgotten() {
+    let app = TestApp::new();
+    let alice = app.register("alice");
+    for _ in 0..3 {
+        app.post("/login/alice/Wrong-Kettle-42").fetch();
+    }
+    app.req(rocket::http::Method::Delete, "/api/v1/me")
+        .bearer(&alice.token)
+        .fetch();
+    let bob = app.register("bob");
+    assert_eq!(bob.id, alice.id);
+    assert_eq!(
+        app.post("/login/bob/Blue-Kettle-42").fetch().status,
+        200,
+        "bob is not banned for alice's failures"
+    );
 }
 
 #[test]
