@@ -420,9 +420,55 @@ fn the_envelope_path_never_shows_the_credentials() {
         format!("//login/alice/{WRONG}"),
         format!("/%6Cogin/alice/{WRONG}"),
         format!("/login/alice/{WRONG}/"),
+        format!("/LOGIN/alice/{WRONG}"),
     ] {
         let res = app.post(&path).remote_ip(HOME).fetch();
         assert_never_contains(&res, WRONG);
         assert_eq!(res.body["path"], json!("/login"), "{path}: {}", res.text);
     }
+}
+
+#[rocket::async_test]
+async fn concurrent_failures_never_go_past_the_limit() {
+    use rocket::futures::future::join_all;
+    use rocket::local::asynchronous::Client;
+
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::untracked(preau::build(crate::common::test_config(&dir)).unwrap())
+        .await
+        .unwrap();
+    let register = client
+        .post("/auth/register")
+        .header(rocket::http::ContentType::JSON)
+        .body(json!({"username": "alice", "password": PASSWORD}).to_string())
+        .dispatch()
+        .await;
+    assert_eq!(register.status().code, 201);
+    let attempts = (0..8).map(|_| {
+        client
+            .post(format!("/login/alice/{WRONG}"))
+            .remote("10.0.0.1:4000".parse().unwrap())
+            .dispatch()
+    });
+    let mut codes = Vec::new();
+    for res in join_all(attempts).await {
+        let body: serde_json::Value =
+            serde_json::from_str(&res.into_string().await.unwrap()).unwrap();
+        codes.push(body["code"].as_i64().unwrap());
+    }
+    codes.sort();
+    assert_eq!(
+        codes,
+        [700, 700, 700, 700, 700, 1102, 1102, 1103],
+        "two counted failures, one ban, then the ban"
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("preau.db")).unwrap();
+    let failures: i64 = conn
+        .query_row(
+            "SELECT failures FROM login_attempts WHERE subject LIKE 'account:%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(failures, 3);
 }

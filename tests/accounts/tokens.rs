@@ -278,6 +278,22 @@ fn garbage_in_the_authorization_header_is_902() {
 }
 
 #[test]
+fn the_bearer_scheme_is_read_in_any_case() {
+    let app = TestApp::new();
+    let user = app.register("alice");
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let res = app
+            .get("/api/v1/me")
+            .header(rocket::http::Header::new(
+                "Authorization",
+                format!("{scheme} {}", user.token),
+            ))
+            .fetch();
+        assert_eq!(res.status, 200, "{scheme}: {}", res.text);
+    }
+}
+
+#[test]
 fn no_token_at_all_is_901() {
     let app = TestApp::new();
     let res = app.get("/api/v1/me").fetch();
