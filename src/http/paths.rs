@@ -68,7 +68,8 @@ pub fn public_path(path: &str) -> String {
 pub fn is_secret_param(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "pass" | "password" | "token" | "refresh" | "refresh_token" | "data" | "oldpassword" | "newpassword" | "code"
+        "pass" | "password" | "passwd" | "pwd" | "token" | "access_token" | "refresh" | "refresh_token" | "data"
+            | "oldpassword" | "newpassword" | "old_password" | "new_password" | "secret" | "code"
     )
 }
 
@@ -111,7 +112,10 @@ mod tests {
 
     #[test]
     fn secret_query_parameters_are_recognised() {
-        for name in ["pass", "password", "Password", "token", "refresh", "refresh_token", "data", "oldPassword", "newPassword", "code"] {
+        for name in [
+            "pass", "password", "Password", "pwd", "token", "access_token", "refresh", "refresh_token", "data", "oldPassword",
+            "new_password", "code",
+        ] {
             assert!(is_secret_param(name), "{name}");
         }
         for name in ["id", "email", "limit", "cursor", "level"] {
