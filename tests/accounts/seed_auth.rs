@@ -497,6 +497,17 @@ fn an_access_token_is_not_a_refresh_token() {
 }
 
 #[test]
+fn an_expired_refresh_token_is_401_902() {
+    let app = TestApp::new();
+    let user = app.register("alice");
+    app.db()
+        .execute("UPDATE refresh_tokens SET expires_at = 1", [])
+        .unwrap();
+    app.post_json("/auth/refresh", json!({"refresh_token": user.refresh}))
+        .assert_error(401, 401, 902);
+}
+
+#[test]
 fn reusing_a_rotated_refresh_token_revokes_the_whole_family() {
     let app = TestApp::new();
     let user = app.register("alice");
