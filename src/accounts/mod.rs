@@ -23,7 +23,10 @@ use crate::http::error::ApiError;
 pub const REFRESH_COOKIE: &str = "preau_refresh";
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket.mount("/api/v1", rest::routes()).mount("/", seed_auth::routes()).mount("/", seed_users::routes())
+    rocket
+        .mount("/api/v1", rest::routes())
+        .mount("/", seed_auth::routes())
+        .mount("/", seed_users::routes())
 }
 
 /// Sets the HttpOnly, SameSite=Strict refresh cookie (seed 001: refresh needs no input).
@@ -43,16 +46,34 @@ pub fn clear_refresh_cookie(jar: &CookieJar<'_>) {
 
 /// The refresh token of a request: the body's, else `Authorization: Bearer` when it holds an
 /// opaque token (not a JWT), else the cookie.
-pub fn refresh_token_of(body: Option<String>, bearer: Option<&str>, jar: &CookieJar<'_>) -> Option<String> {
+pub fn refresh_token_of(
+    body: Option<String>,
+    bearer: Option<&str>,
+    jar: &CookieJar<'_>,
+) -> Option<String> {
     body.filter(|t| !t.is_empty())
         .or_else(|| bearer.filter(|t| !is_jwt(t)).map(str::to_owned))
-        .or_else(|| jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()))
+        .or_else(|| {
+            jar.get(REFRESH_COOKIE)
+                .map(|c| c.value().to_owned())
+                .filter(|t| !t.is_empty())
+        })
 }
 
 /// The refresh token a refresh needs: 901 when the request carries none, 902 when all it
 /// carries is an access token (a token of the wrong type, SPEC 4.1).
-pub fn required_refresh_token(body: Option<String>, bearer: Option<&str>, jar: &CookieJar<'_>) -> Result<String, ApiError> {
-    refresh_token_of(body, bearer, jar).ok_or_else(|| if bearer.is_some_and(is_jwt) { ApiError::invalid_token() } else { ApiError::no_token() })
+pub fn required_refresh_token(
+    body: Option<String>,
+    bearer: Option<&str>,
+    jar: &CookieJar<'_>,
+) -> Result<String, ApiError> {
+    refresh_token_of(body, bearer, jar).ok_or_else(|| {
+        if bearer.is_some_and(is_jwt) {
+            ApiError::invalid_token()
+        } else {
+            ApiError::no_token()
+        }
+    })
 }
 
 pub fn is_jwt(token: &str) -> bool {

@@ -9,13 +9,15 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Data, Request, Response};
 
-
 use crate::http::paths::{is_secret_param, public_path};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 fn line(level: &str, text: &str) {
-    eprintln!("{} {level} {text}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+    eprintln!(
+        "{} {level} {text}",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ")
+    );
 }
 
 pub fn log_info(text: &str) {
@@ -45,7 +47,10 @@ pub struct RequestLog {
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {
-        Info { name: "request log", kind: Kind::Request | Kind::Response }
+        Info {
+            name: "request log",
+            kind: Kind::Request | Kind::Response,
+        }
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
@@ -73,14 +78,33 @@ impl Fairing for RequestLog {
 
 /// The log line of one request: the path without its secrets, the query with secret values
 /// masked. Never the body.
-pub fn request_line(id: u64, method: &str, raw_path: &str, raw_query: Option<&str>, status: u16, millis: f64) -> String {
-    format!("req={id:08x} {method} {}{} {status} {millis:.1}ms", public_path(raw_path), masked_query(raw_query))
+pub fn request_line(
+    id: u64,
+    method: &str,
+    raw_path: &str,
+    raw_query: Option<&str>,
+    status: u16,
+    millis: f64,
+) -> String {
+    format!(
+        "req={id:08x} {method} {}{} {status} {millis:.1}ms",
+        public_path(raw_path),
+        masked_query(raw_query)
+    )
 }
 
 fn masked_query(raw_query: Option<&str>) -> String {
-    let Some(query) = raw_query.filter(|q| !q.is_empty()) else { return String::new() };
+    let Some(query) = raw_query.filter(|q| !q.is_empty()) else {
+        return String::new();
+    };
     let parts: Vec<String> = form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| if is_secret_param(&k) { format!("{k}=***") } else { format!("{k}={v}") })
+        .map(|(k, v)| {
+            if is_secret_param(&k) {
+                format!("{k}=***")
+            } else {
+                format!("{k}={v}")
+            }
+        })
         .collect();
     format!("?{}", parts.join("&"))
 }
@@ -97,12 +121,19 @@ mod tests {
 
     #[test]
     fn a_line_has_the_id_method_path_status_and_duration() {
-        assert_eq!(logged("/api/v1/accounts", Some("limit=2")), "req=00000001 POST /api/v1/accounts?limit=2 200 1.0ms");
+        assert_eq!(
+            logged("/api/v1/accounts", Some("limit=2")),
+            "req=00000001 POST /api/v1/accounts?limit=2 200 1.0ms"
+        );
     }
 
     #[test]
     fn the_login_path_never_shows_the_password() {
-        for path in [format!("/login/alice/{SECRET}"), format!("//login/alice/{SECRET}"), format!("/%6Cogin/alice/{SECRET}")] {
+        for path in [
+            format!("/login/alice/{SECRET}"),
+            format!("//login/alice/{SECRET}"),
+            format!("/%6Cogin/alice/{SECRET}"),
+        ] {
             let line = logged(&path, None);
             assert!(!line.contains(SECRET) && !line.contains("alice"), "{line}");
             assert!(line.contains(" /login "), "{line}");
@@ -124,6 +155,8 @@ mod tests {
             assert!(!line.contains(SECRET), "{line}");
             assert!(line.contains("=***"), "{line}");
         }
-        assert!(logged("/getuser", Some("token=x&id=4")).ends_with("/getuser?token=***&id=4 200 1.0ms"));
+        assert!(
+            logged("/getuser", Some("token=x&id=4")).ends_with("/getuser?token=***&id=4 200 1.0ms")
+        );
     }
 }

@@ -46,7 +46,11 @@ pub fn face_of(path: &str) -> Face {
 fn routed_segments(path: &str) -> Vec<String> {
     path.split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| rocket::http::RawStr::new(s).percent_decode_lossy().into_owned())
+        .map(|s| {
+            rocket::http::RawStr::new(s)
+                .percent_decode_lossy()
+                .into_owned()
+        })
         .collect()
 }
 
@@ -57,7 +61,12 @@ pub fn public_path(path: &str) -> String {
     let segments = routed_segments(path);
     for prefix in SECRET_TAILS {
         let wanted: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
-        if segments.len() > wanted.len() && wanted.iter().zip(&segments).all(|(w, s)| s.eq_ignore_ascii_case(w)) {
+        if segments.len() > wanted.len()
+            && wanted
+                .iter()
+                .zip(&segments)
+                .all(|(w, s)| s.eq_ignore_ascii_case(w))
+        {
             return prefix.trim_end_matches('/').to_owned();
         }
     }
@@ -68,8 +77,21 @@ pub fn public_path(path: &str) -> String {
 pub fn is_secret_param(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "pass" | "password" | "passwd" | "pwd" | "token" | "access_token" | "refresh" | "refresh_token" | "data"
-            | "oldpassword" | "newpassword" | "old_password" | "new_password" | "secret" | "code"
+        "pass"
+            | "password"
+            | "passwd"
+            | "pwd"
+            | "token"
+            | "access_token"
+            | "refresh"
+            | "refresh_token"
+            | "data"
+            | "oldpassword"
+            | "newpassword"
+            | "old_password"
+            | "new_password"
+            | "secret"
+            | "code"
     )
 }
 
@@ -98,7 +120,10 @@ mod tests {
         ] {
             assert_eq!(public_path(raw), "/login", "{raw}");
         }
-        assert_eq!(public_path("/course/moderation/validate/tok/3"), "/course/moderation/validate");
+        assert_eq!(
+            public_path("/course/moderation/validate/tok/3"),
+            "/course/moderation/validate"
+        );
         assert_eq!(public_path("//forum/post/like/tok/5"), "/forum/post/like");
     }
 
@@ -113,8 +138,18 @@ mod tests {
     #[test]
     fn secret_query_parameters_are_recognised() {
         for name in [
-            "pass", "password", "Password", "pwd", "token", "access_token", "refresh", "refresh_token", "data", "oldPassword",
-            "new_password", "code",
+            "pass",
+            "password",
+            "Password",
+            "pwd",
+            "token",
+            "access_token",
+            "refresh",
+            "refresh_token",
+            "data",
+            "oldPassword",
+            "new_password",
+            "code",
         ] {
             assert!(is_secret_param(name), "{name}");
         }
