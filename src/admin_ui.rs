@@ -42,7 +42,10 @@ fn find(path: &str) -> Option<Asset> {
     let file = STATIC.get_file(path)?;
     let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let content_type = ContentType::from_extension(ext).unwrap_or(ContentType::Binary);
-    Some(Asset { body: file.contents(), content_type })
+    Some(Asset {
+        body: file.contents(),
+        content_type,
+    })
 }
 
 #[get("/")]

@@ -7,10 +7,10 @@ use figment::Figment;
 use rocket::{Build, Rocket};
 
 use crate::accounts::mail::Mailer;
+use crate::accounts::model;
 use crate::accounts::passwords::{Passwords, random_text};
 use crate::accounts::throttle::Limits;
 use crate::accounts::tokens::Tokens;
-use crate::accounts::model;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::http::error::ApiError;
@@ -47,14 +47,22 @@ impl App {
             Some(secret) => secret.clone(),
             None => {
                 let conn = db.conn().map_err(|e| e.message)?;
-                db::setting_or_insert(&conn, "jwt_secret", &random_text(48)).map_err(|e| format!("cannot store the JWT secret: {e}"))?
+                db::setting_or_insert(&conn, "jwt_secret", &random_text(48))
+                    .map_err(|e| format!("cannot store the JWT secret: {e}"))?
             }
         };
         let tokens = Tokens::new(secret.as_bytes(), &config.jwt_audience, config.access_ttl);
         let passwords = Passwords::new(config.hash_concurrency, config.hash_queue)?;
         let mailer = Mailer::new(&config)?;
         let limits = Limits::from(&config);
-        Ok(App(Arc::new(Inner { config, db, tokens, passwords, mailer, limits })))
+        Ok(App(Arc::new(Inner {
+            config,
+            db,
+            tokens,
+            passwords,
+            mailer,
+            limits,
+        })))
     }
 
     /// The caller behind an access token: valid signature, audience, type and time, and a
@@ -65,9 +73,12 @@ impl App {
         let account = self.db.read(move |c| model::find(c, id)).await?;
         let now = db::now();
         match account {
-            Some(a) if a.token_version == claims.ver && a.ban_left(now).is_none() => {
-                Ok(AuthUser { id: a.id, username: a.username, level: a.level, session: claims.sid })
-            }
+            Some(a) if a.token_version == claims.ver && a.ban_left(now).is_none() => Ok(AuthUser {
+                id: a.id,
+                username: a.username,
+                level: a.level,
+                session: claims.sid,
+            }),
             _ => Err(ApiError::invalid_token()),
         }
     }
@@ -92,8 +103,12 @@ pub fn rocket_figment() -> Figment {
 
 /// The whole application on a given Rocket figment.
 pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
-    let log = logging::RequestLog { enabled: app.config.log_requests };
-    let cors = cors::Cors { origins: app.config.cors_origins.clone() };
+    let log = logging::RequestLog {
+        enabled: app.config.log_requests,
+    };
+    let cors = cors::Cors {
+        origins: app.config.cors_origins.clone(),
+    };
     let rocket = rocket::custom(figment)
         .attach(log)
         .attach(cors)
@@ -101,6 +116,8 @@ pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
         .mount("/", rocket::routes![cors::preflight]);
     let rocket = crate::accounts::mount(rocket);
     let rocket = crate::ops::mount(rocket);
+    let rocket = crate::content::mount(rocket);
+    let rocket = crate::learning::moderation::mount(rocket);
     let rocket = crate::admin_ui::mount(rocket);
     rocket
         .mount("/api/v1", rocket::routes![openapi::openapi])

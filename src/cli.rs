@@ -14,7 +14,11 @@ use crate::http::logging::{log_error, log_info, log_warn};
 use crate::ops::backup;
 
 #[derive(Parser)]
-#[command(name = "preau", version, about = "Préau: a self-hosted learning and community platform")]
+#[command(
+    name = "preau",
+    version,
+    about = "Préau: a self-hosted learning and community platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -59,10 +63,13 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
-        Command::Admin { command: AdminCommand::Create { username, email } } => create_admin(&config, &username, &email),
+        Command::Admin {
+            command: AdminCommand::Create { username, email },
+        } => create_admin(&config, &username, &email),
         Command::Backup { file } => take_backup(&config, &file),
         Command::Restore { file } => restore(&config, &file),
-        Command::Check => backup::check_integrity(&config.database).map(|()| println!("{}: ok", config.database.display())),
+        Command::Check => backup::check_integrity(&config.database)
+            .map(|()| println!("{}: ok", config.database.display())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,20 +82,33 @@ pub fn main() -> ExitCode {
 
 fn serve(config: Config) -> Result<(), String> {
     let app = App::new(config)?;
-    log_info(&format!("database {} (SQLite {})", app.config.database.display(), rusqlite::version()));
+    log_info(&format!(
+        "database {} (SQLite {})",
+        app.config.database.display(),
+        rusqlite::version()
+    ));
     if app.config.smtp_host.is_none() {
         log_info("no SMTP server configured: confirmation links are written to this log");
     }
     if !app.has_admin().map_err(|e| e.message)? {
-        log_warn("there is no admin yet: create one with `preau admin create --username <name> --email <email>` (the password is read from standard input)");
+        log_warn(
+            "there is no admin yet: create one with `preau admin create --username <name> --email <email>` (the password is read from standard input)",
+        );
     }
-    let rocket = app::build_with(app, app::rocket_figment()).attach(rocket::fairing::AdHoc::on_liftoff("address", |r| {
-        Box::pin(async move {
-            let c = r.config();
-            log_info(&format!("Préau listening on http://{}:{}", c.address, c.port));
-        })
-    }));
-    rocket::execute(rocket.launch()).map(|_| ()).map_err(|e| format!("server: {e}"))
+    let rocket = app::build_with(app, app::rocket_figment()).attach(
+        rocket::fairing::AdHoc::on_liftoff("address", |r| {
+            Box::pin(async move {
+                let c = r.config();
+                log_info(&format!(
+                    "Préau listening on http://{}:{}",
+                    c.address, c.port
+                ));
+            })
+        }),
+    );
+    rocket::execute(rocket.launch())
+        .map(|_| ())
+        .map_err(|e| format!("server: {e}"))
 }
 
 fn read_password() -> Result<String, String> {
@@ -97,7 +117,10 @@ fn read_password() -> Result<String, String> {
         eprint!("Password for the new admin: ");
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the password: {e}"))?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
     if password.is_empty() {
         return Err("no password on standard input".into());
@@ -118,25 +141,35 @@ fn take_backup(config: &Config, file: &Path) -> Result<(), String> {
     let db = Db::open(&config.database, 1)?;
     let conn = db.conn().map_err(|e| e.message)?;
     backup::snapshot(&conn, file).map_err(|e| e.message)?;
-    backup::check_integrity(file).map_err(|e| format!("the snapshot failed its integrity check: {e}"))?;
+    backup::check_integrity(file)
+        .map_err(|e| format!("the snapshot failed its integrity check: {e}"))?;
     println!("backup written to {}", file.display());
     Ok(())
 }
 
 fn restore(config: &Config, file: &Path) -> Result<(), String> {
-    backup::check_integrity(file).map_err(|e| format!("{} is not a sound database: {e}", file.display()))?;
+    backup::check_integrity(file)
+        .map_err(|e| format!("{} is not a sound database: {e}", file.display()))?;
     let target = &config.database;
     // A server holding the database open keeps its WAL; refuse rather than corrupt it.
     let wal = PathBuf::from(format!("{}-wal", target.display()));
-    if wal.exists() && std::fs::metadata(&wal).map(|m| m.len() > 0).unwrap_or(false) {
-        return Err(format!("{} has a live write-ahead log: stop the server before restoring", target.display()));
+    if wal.exists()
+        && std::fs::metadata(&wal)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false)
+    {
+        return Err(format!(
+            "{} has a live write-ahead log: stop the server before restoring",
+            target.display()
+        ));
     }
     let staging = PathBuf::from(format!("{}.restoring", target.display()));
     std::fs::copy(file, &staging).map_err(|e| format!("copying {}: {e}", file.display()))?;
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
     }
-    std::fs::rename(&staging, target).map_err(|e| format!("replacing {}: {e}", target.display()))?;
+    std::fs::rename(&staging, target)
+        .map_err(|e| format!("replacing {}: {e}", target.display()))?;
     Db::open(target, 1)?;
     println!("{} restored from {}", target.display(), file.display());
     Ok(())

@@ -99,7 +99,12 @@ impl Config {
     /// Defaults, then the `[default]`/profile tables of `Rocket.toml`, then `PREAU_*` variables.
     pub fn figment() -> Figment {
         let profile = Env::var("ROCKET_PROFILE").unwrap_or_else(|| {
-            if cfg!(debug_assertions) { "debug" } else { "release" }.into()
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+            .into()
         });
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "Rocket.toml")).nested())
@@ -120,7 +125,9 @@ impl Config {
             return Err("login_cooldown and login_ban_duration must be at least 1 second".into());
         }
         if self.access_ttl < 30 || self.refresh_ttl < self.access_ttl {
-            return Err("access_ttl must be at least 30 s and refresh_ttl at least access_ttl".into());
+            return Err(
+                "access_ttl must be at least 30 s and refresh_ttl at least access_ttl".into(),
+            );
         }
         if let Some(secret) = &self.jwt_secret
             && secret.len() < 32

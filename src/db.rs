@@ -45,7 +45,9 @@ impl Db {
             .connection_timeout(Duration::from_secs(15))
             .build(manager)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        let mut conn = pool.get().map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let mut conn = pool
+            .get()
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         migrate(&mut conn).map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
         Ok(Db { pool })
     }
@@ -105,8 +107,13 @@ fn migrations() -> Vec<(i32, &'static str)> {
     while let Some(start) = rest.find("\n-- version ") {
         let block = &rest[start + 1..];
         let header_end = block.find('\n').unwrap_or(block.len());
-        let version = block["-- version ".len()..header_end].trim().parse().unwrap_or(0);
-        let next = block[header_end..].find("\n-- version ").map(|i| header_end + i);
+        let version = block["-- version ".len()..header_end]
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        let next = block[header_end..]
+            .find("\n-- version ")
+            .map(|i| header_end + i);
         let sql = &block[header_end..next.unwrap_or(block.len())];
         out.push((version, sql));
         rest = &block[next.unwrap_or(block.len())..];
@@ -139,8 +146,10 @@ pub fn now_ms() -> i64 {
 }
 
 pub fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-        .optional()
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
 }
 
 /// Stores `value` under `key` unless a value is already there; returns the value kept.
@@ -149,7 +158,9 @@ pub fn setting_or_insert(conn: &Connection, key: &str, value: &str) -> rusqlite:
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
         [key, value],
     )?;
-    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
 }
 
 #[cfg(test)]
@@ -165,6 +176,10 @@ mod tests {
 
     #[test]
     fn bundled_sqlite_is_recent_enough() {
-        assert!(rusqlite::version_number() >= MIN_SQLITE, "{}", rusqlite::version());
+        assert!(
+            rusqlite::version_number() >= MIN_SQLITE,
+            "{}",
+            rusqlite::version()
+        );
     }
 }

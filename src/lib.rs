@@ -8,8 +8,10 @@ pub mod admin_ui;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod http;
+pub mod learning;
 pub mod ops;
 pub mod validate;
 

@@ -12,16 +12,29 @@ pub fn text(field: &str, value: &str, max: usize, multiline: bool) -> Result<Str
     }
     let len = value.chars().count();
     if len > max {
-        return Err(ApiError::invalid(field, format!("must be at most {max} characters (got {len})")));
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters (got {len})"),
+        ));
     }
-    if value.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
-        return Err(ApiError::invalid(field, "must not contain control characters"));
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(value.to_owned())
 }
 
 /// Like [`text`], but an empty or absent value is `None`.
-pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => text(field, v, max, false).map(Some),
@@ -30,12 +43,26 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
 
 /// 3 to 32 letters, digits, `.`, `_` or `-`: no `@`, so a login is either a name or an email.
 pub fn username(value: &str) -> Result<String, ApiError> {
-    let value = text("username", value, crate::accounts::model::USERNAME_MAX, false)?;
+    let value = text(
+        "username",
+        value,
+        crate::accounts::model::USERNAME_MAX,
+        false,
+    )?;
     if value.chars().count() < 3 {
-        return Err(ApiError::invalid("username", "must be at least 3 characters"));
+        return Err(ApiError::invalid(
+            "username",
+            "must be at least 3 characters",
+        ));
     }
-    if !value.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(ApiError::invalid("username", "may contain only letters, digits, `.`, `_` and `-`"));
+    if !value
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(ApiError::invalid(
+            "username",
+            "may contain only letters, digits, `.`, `_` and `-`",
+        ));
     }
     Ok(value)
 }
@@ -55,7 +82,10 @@ pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
         None => false,
     };
     if !valid {
-        return Err(ApiError::invalid(field, "must be an email address such as name@example.org"));
+        return Err(ApiError::invalid(
+            field,
+            "must be an email address such as name@example.org",
+        ));
     }
     Ok(value)
 }
@@ -66,7 +96,10 @@ pub fn birthdate(field: &str, value: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid(field, "must be a date written YYYY-MM-DD"))?;
     let today = chrono::Utc::now().date_naive();
     if date > today || date < chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(date) {
-        return Err(ApiError::invalid(field, "must be a date between 1900-01-01 and today"));
+        return Err(ApiError::invalid(
+            field,
+            "must be a date between 1900-01-01 and today",
+        ));
     }
     Ok(date.format("%Y-%m-%d").to_string())
 }
@@ -86,8 +119,14 @@ mod tests {
     #[test]
     fn text_limits_are_in_characters_and_named() {
         assert!(text("title", &"é".repeat(10), 10, false).is_ok());
-        let e = text("title", &"é".repeat(11), 10, false).err().map(|e| e.message).unwrap_or_default();
-        assert_eq!(e, "Validation failed for `title`: must be at most 10 characters (got 11)");
+        let e = text("title", &"é".repeat(11), 10, false)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert_eq!(
+            e,
+            "Validation failed for `title`: must be at most 10 characters (got 11)"
+        );
         assert!(text("title", "a\u{0}b", 10, false).is_err());
         assert!(text("content", "a\nb", 10, true).is_ok());
     }
@@ -104,7 +143,10 @@ mod tests {
 
     #[test]
     fn birthdates() {
-        assert_eq!(birthdate("birthdate", "1995-08-13").ok().as_deref(), Some("1995-08-13"));
+        assert_eq!(
+            birthdate("birthdate", "1995-08-13").ok().as_deref(),
+            Some("1995-08-13")
+        );
         assert!(birthdate("birthdate", "1995-13-01").is_err());
         assert!(birthdate("birthdate", "3000-01-01").is_err());
     }

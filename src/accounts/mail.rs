@@ -16,7 +16,10 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(config: &Config) -> Result<Mailer, String> {
-        let from: Mailbox = config.smtp_from.parse().map_err(|e| format!("smtp_from is not a mailbox: {e}"))?;
+        let from: Mailbox = config
+            .smtp_from
+            .parse()
+            .map_err(|e| format!("smtp_from is not a mailbox: {e}"))?;
         let smtp = match &config.smtp_host {
             None => None,
             Some(host) => {
@@ -32,7 +35,11 @@ impl Mailer {
                 Some(builder.build())
             }
         };
-        Ok(Mailer { smtp, from, public_url: config.public_url.trim_end_matches('/').to_owned() })
+        Ok(Mailer {
+            smtp,
+            from,
+            public_url: config.public_url.trim_end_matches('/').to_owned(),
+        })
     }
 
     pub fn confirmation_link(&self, token: &str) -> String {
@@ -43,7 +50,9 @@ impl Mailer {
     pub fn send_confirmation(&self, account_id: i64, username: &str, email: &str, token: &str) {
         let link = self.confirmation_link(token);
         let Some(smtp) = self.smtp.clone() else {
-            log_info(&format!("email confirmation for account {account_id} ({username}): {link}"));
+            log_info(&format!(
+                "email confirmation for account {account_id} ({username}): {link}"
+            ));
             return;
         };
         let to: Mailbox = match email.parse() {
@@ -59,11 +68,15 @@ impl Mailer {
             ));
         let message = match message {
             Ok(m) => m,
-            Err(e) => return log_error(&format!("cannot build email for account {account_id}: {e}")),
+            Err(e) => {
+                return log_error(&format!("cannot build email for account {account_id}: {e}"));
+            }
         };
         rocket::tokio::task::spawn_blocking(move || {
             if let Err(e) = smtp.send(&message) {
-                log_error(&format!("sending the confirmation email of account {account_id} failed: {e}"));
+                log_error(&format!(
+                    "sending the confirmation email of account {account_id} failed: {e}"
+                ));
             }
         });
     }

@@ -22,7 +22,10 @@ use crate::app::App;
 pub const REFRESH_COOKIE: &str = "preau_refresh";
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket.mount("/api/v1", rest::routes()).mount("/", seed_auth::routes()).mount("/", seed_users::routes())
+    rocket
+        .mount("/api/v1", rest::routes())
+        .mount("/", seed_auth::routes())
+        .mount("/", seed_users::routes())
 }
 
 /// Sets the HttpOnly, SameSite=Strict refresh cookie (seed 001: refresh needs no input).
@@ -42,10 +45,18 @@ pub fn clear_refresh_cookie(jar: &CookieJar<'_>) {
 
 /// The refresh token of a request: the body's, else `Authorization: Bearer` when it holds an
 /// opaque token (not a JWT), else the cookie.
-pub fn refresh_token_of(body: Option<String>, bearer: Option<&str>, jar: &CookieJar<'_>) -> Option<String> {
+pub fn refresh_token_of(
+    body: Option<String>,
+    bearer: Option<&str>,
+    jar: &CookieJar<'_>,
+) -> Option<String> {
     body.filter(|t| !t.is_empty())
         .or_else(|| bearer.filter(|t| !is_jwt(t)).map(str::to_owned))
-        .or_else(|| jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()))
+        .or_else(|| {
+            jar.get(REFRESH_COOKIE)
+                .map(|c| c.value().to_owned())
+                .filter(|t| !t.is_empty())
+        })
 }
 
 pub fn is_jwt(token: &str) -> bool {

@@ -22,7 +22,9 @@ impl TryFrom<i64> for Level {
             1 => Ok(Level::Member),
             2 => Ok(Level::Moderator),
             3 => Ok(Level::Admin),
-            _ => Err(format!("level must be 1 (member), 2 (moderator) or 3 (admin), not {v}")),
+            _ => Err(format!(
+                "level must be 1 (member), 2 (moderator) or 3 (admin), not {v}"
+            )),
         }
     }
 }
@@ -88,7 +90,10 @@ impl Account {
 
 pub fn find(conn: &Connection, id: i64) -> Result<Option<Account>, ApiError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], Account::from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], Account::from_row)
+        .optional()?)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Account, ApiError> {
@@ -97,22 +102,40 @@ pub fn get(conn: &Connection, id: i64) -> Result<Account, ApiError> {
 
 /// The account a login names: by username, or by email when it holds an `@`.
 pub fn find_by_login(conn: &Connection, login: &str) -> Result<Option<Account>, ApiError> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE username = ?1 OR email = ?1 ORDER BY username = ?1 DESC LIMIT 1");
-    Ok(conn.prepare_cached(&sql)?.query_row([login], Account::from_row).optional()?)
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accounts WHERE username = ?1 OR email = ?1 ORDER BY username = ?1 DESC LIMIT 1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([login], Account::from_row)
+        .optional()?)
 }
 
 pub fn count_admins(conn: &Connection) -> Result<i64, ApiError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM accounts WHERE level = 3", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT COUNT(*) FROM accounts WHERE level = 3", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Maps the unique constraints of `accounts` to the seed's 409s.
 pub fn map_unique(e: rusqlite::Error) -> ApiError {
     let text = e.to_string();
     if text.contains("accounts.username") || text.contains("accounts_username_unique") {
-        ApiError::conflict(code::USERNAME_TAKEN, "Username Already Exists", "This username is already taken: choose another one.")
-            .with("field", "username")
+        ApiError::conflict(
+            code::USERNAME_TAKEN,
+            "Username Already Exists",
+            "This username is already taken: choose another one.",
+        )
+        .with("field", "username")
     } else if text.contains("accounts.email") || text.contains("accounts_email_unique") {
-        ApiError::conflict(code::EMAIL_TAKEN, "Email Already Exists", "An account already uses this email address.").with("field", "email")
+        ApiError::conflict(
+            code::EMAIL_TAKEN,
+            "Email Already Exists",
+            "An account already uses this email address.",
+        )
+        .with("field", "email")
     } else {
         ApiError::from(e)
     }
@@ -178,7 +201,11 @@ impl AccountView {
             email_confirmed: a.email_confirmed,
             group_id: a.group_id,
             avatar_id: a.avatar_id,
-            banned_until: if private { a.banned_until.filter(|u| *u > now) } else { None },
+            banned_until: if private {
+                a.banned_until.filter(|u| *u > now)
+            } else {
+                None
+            },
             created_at: a.created_at,
         }
     }
@@ -193,7 +220,12 @@ pub struct ListFilter {
 }
 
 /// Accounts newest first, `before` an id, matching the filter.
-pub fn list(conn: &Connection, f: &ListFilter, before: i64, limit: i64) -> Result<Vec<Account>, ApiError> {
+pub fn list(
+    conn: &Connection,
+    f: &ListFilter,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Account>, ApiError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM accounts
          WHERE id < ?1
@@ -203,8 +235,25 @@ pub fn list(conn: &Connection, f: &ListFilter, before: i64, limit: i64) -> Resul
                 OR firstname LIKE ?4 ESCAPE '\\' OR lastname LIKE ?4 ESCAPE '\\')
          ORDER BY id DESC LIMIT ?5"
     );
-    let pattern = f.search.as_ref().map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let pattern = f.search.as_ref().map(|s| {
+        format!(
+            "%{}%",
+            s.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![before, f.level.map(|l| l as i64), f.group_id, pattern, limit, f.email_search], Account::from_row)?;
+    let rows = stmt.query_map(
+        params![
+            before,
+            f.level.map(|l| l as i64),
+            f.group_id,
+            pattern,
+            limit,
+            f.email_search
+        ],
+        Account::from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -15,29 +15,155 @@ pub const MAX_LEN: usize = 128;
 /// Base words of the passwords people pick most often (English and French). A password whose
 /// letters, once common substitutions are undone, are one of these (`P@ssw0rd1!`) is refused.
 const COMMON_WORDS: &[&str] = &[
-    "password", "passwort", "motdepasse", "qwerty", "azerty", "qwertz", "admin", "administrator",
-    "welcome", "bienvenue", "letmein", "iloveyou", "jetaime", "monkey", "dragon", "football",
-    "baseball", "soccer", "sunshine", "princess", "master", "shadow", "superman", "batman",
-    "trustno", "abc", "abcd", "abcde", "abcdef", "soleil", "bonjour", "salut", "changeme",
-    "secret", "login", "hello", "freedom", "whatever", "starwars", "pokemon", "michael",
-    "jennifer", "charlie", "qazwsx", "zaqwsx", "asdf", "asdfgh", "asdfghjkl", "zxcvbn",
-    "zxcvbnm", "loveme", "flower", "computer", "internet", "samsung", "google", "summer",
-    "winter", "autumn", "spring", "chocolate", "marseille", "paris", "france", "nicolas",
-    "doudou", "loulou", "chouchou", "coucou", "camille", "marine", "preau", "student", "etudiant",
-    "teacher", "professeur", "school", "ecole", "user", "utilisateur", "root", "guest", "default",
-    "access", "ninja", "mustang", "hunter", "ranger", "buster", "thomas", "robert", "jordan",
-    "harley", "andrew", "daniel", "hockey", "killer", "pepper", "ginger", "cookie", "matrix",
-    "passpass", "azertyuiop", "qwertyuiop", "aaaaaa", "azertyui", "motdepass",
+    "password",
+    "passwort",
+    "motdepasse",
+    "qwerty",
+    "azerty",
+    "qwertz",
+    "admin",
+    "administrator",
+    "welcome",
+    "bienvenue",
+    "letmein",
+    "iloveyou",
+    "jetaime",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "soccer",
+    "sunshine",
+    "princess",
+    "master",
+    "shadow",
+    "superman",
+    "batman",
+    "trustno",
+    "abc",
+    "abcd",
+    "abcde",
+    "abcdef",
+    "soleil",
+    "bonjour",
+    "salut",
+    "changeme",
+    "secret",
+    "login",
+    "hello",
+    "freedom",
+    "whatever",
+    "starwars",
+    "pokemon",
+    "michael",
+    "jennifer",
+    "charlie",
+    "qazwsx",
+    "zaqwsx",
+    "asdf",
+    "asdfgh",
+    "asdfghjkl",
+    "zxcvbn",
+    "zxcvbnm",
+    "loveme",
+    "flower",
+    "computer",
+    "internet",
+    "samsung",
+    "google",
+    "summer",
+    "winter",
+    "autumn",
+    "spring",
+    "chocolate",
+    "marseille",
+    "paris",
+    "france",
+    "nicolas",
+    "doudou",
+    "loulou",
+    "chouchou",
+    "coucou",
+    "camille",
+    "marine",
+    "preau",
+    "student",
+    "etudiant",
+    "teacher",
+    "professeur",
+    "school",
+    "ecole",
+    "user",
+    "utilisateur",
+    "root",
+    "guest",
+    "default",
+    "access",
+    "ninja",
+    "mustang",
+    "hunter",
+    "ranger",
+    "buster",
+    "thomas",
+    "robert",
+    "jordan",
+    "harley",
+    "andrew",
+    "daniel",
+    "hockey",
+    "killer",
+    "pepper",
+    "ginger",
+    "cookie",
+    "matrix",
+    "passpass",
+    "azertyuiop",
+    "qwertyuiop",
+    "aaaaaa",
+    "azertyui",
+    "motdepass",
 ];
 
 /// Whole passwords seen at the top of every breach list that pass the character-class rule.
 const COMMON_PASSWORDS: &[&str] = &[
-    "p@ssw0rd", "p@ssword1", "passw0rd!", "password1!", "password123!", "password@123",
-    "admin@123", "admin123!", "welcome1!", "welcome@123", "qwerty123!", "qwerty@123",
-    "azerty123!", "azerty@123", "abc@1234", "abcd@1234", "abc123!@#", "1qaz@wsx", "1qaz!qaz",
-    "!qaz2wsx", "zaq1@wsx", "p@55w0rd", "p@$$w0rd", "test@123", "test123!", "india@123",
-    "summer2024!", "winter2024!", "spring2024!", "autumn2024!", "summer2025!", "winter2025!",
-    "1q2w3e4r!", "1q2w3e4r5t!", "q1w2e3r4!", "aa123456!", "a1b2c3d4!", "abcd1234!",
+    "p@ssw0rd",
+    "p@ssword1",
+    "passw0rd!",
+    "password1!",
+    "password123!",
+    "password@123",
+    "admin@123",
+    "admin123!",
+    "welcome1!",
+    "welcome@123",
+    "qwerty123!",
+    "qwerty@123",
+    "azerty123!",
+    "azerty@123",
+    "abc@1234",
+    "abcd@1234",
+    "abc123!@#",
+    "1qaz@wsx",
+    "1qaz!qaz",
+    "!qaz2wsx",
+    "zaq1@wsx",
+    "p@55w0rd",
+    "p@$$w0rd",
+    "test@123",
+    "test123!",
+    "india@123",
+    "summer2024!",
+    "winter2024!",
+    "spring2024!",
+    "autumn2024!",
+    "summer2025!",
+    "winter2025!",
+    "1q2w3e4r!",
+    "1q2w3e4r5t!",
+    "q1w2e3r4!",
+    "aa123456!",
+    "a1b2c3d4!",
+    "abcd1234!",
 ];
 
 /// Why `password` is refused, or `None` when it is acceptable.
@@ -57,11 +183,15 @@ pub fn weakness(password: &str, username: &str) -> Option<String> {
         return Some("must contain a lower-case letter, an upper-case letter, a digit and a special character (such as !@=)".into());
     }
     let folded = password.to_lowercase();
-    if COMMON_PASSWORDS.contains(&folded.as_str()) || COMMON_WORDS.contains(&base_word(&folded).as_str()) {
+    if COMMON_PASSWORDS.contains(&folded.as_str())
+        || COMMON_WORDS.contains(&base_word(&folded).as_str())
+    {
         return Some("is one of the most common passwords: choose one that is not a dictionary word with digits and symbols around it".into());
     }
     let name = username.trim().to_lowercase();
-    if name.chars().count() >= 3 && (folded.contains(&name) || base_word(&folded) == base_word(&name)) {
+    if name.chars().count() >= 3
+        && (folded.contains(&name) || base_word(&folded) == base_word(&name))
+    {
         return Some("must not contain the username".into());
     }
     None
@@ -71,7 +201,10 @@ pub fn weakness(password: &str, username: &str) -> Option<String> {
 /// usual substitutions inside it undone: `P@ssw0rd123!` → `password`.
 fn base_word(folded: &str) -> String {
     let chars: Vec<char> = folded.chars().collect();
-    let (Some(start), Some(end)) = (chars.iter().position(|c| c.is_alphabetic()), chars.iter().rposition(|c| c.is_alphabetic())) else {
+    let (Some(start), Some(end)) = (
+        chars.iter().position(|c| c.is_alphabetic()),
+        chars.iter().rposition(|c| c.is_alphabetic()),
+    ) else {
         return String::new();
     };
     chars[start..=end]
@@ -105,23 +238,37 @@ pub struct Passwords {
 impl Passwords {
     pub fn new(concurrency: usize, max_waiting: usize) -> Result<Passwords, String> {
         let dummy_hash = hash_now(&random_text(24)).map_err(|e| format!("argon2: {e}"))?;
-        Ok(Passwords { permits: Arc::new(Semaphore::new(concurrency)), waiting: AtomicUsize::new(0), max_waiting, dummy_hash })
+        Ok(Passwords {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+            dummy_hash,
+        })
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting + self.permits.available_permits() {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst)
+            >= self.max_waiting + self.permits.available_permits()
+        {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(ApiError::busy());
         }
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let _permit = permit.map_err(|e| ApiError::internal(format!("hash pool closed: {e}")))?;
-        rocket::tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::internal(format!("hash task failed: {e}")))
+        rocket::tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ApiError::internal(format!("hash task failed: {e}")))
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let password = password.to_owned();
-        self.run(move || hash_now(&password)).await?.map_err(|e| ApiError::internal(format!("argon2: {e}")))
+        self.run(move || hash_now(&password))
+            .await?
+            .map_err(|e| ApiError::internal(format!("argon2: {e}")))
     }
 
     /// Checks `password` against `hash`, or against a dummy hash when there is no account.
@@ -129,7 +276,9 @@ impl Passwords {
         let exists = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.to_owned();
-        let ok = self.run(move || argon2::verify_encoded(&hash, password.as_bytes()).unwrap_or(false)).await?;
+        let ok = self
+            .run(move || argon2::verify_encoded(&hash, password.as_bytes()).unwrap_or(false))
+            .await?;
         Ok(exists && ok)
     }
 }
@@ -171,7 +320,15 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused_even_dressed_up() {
-        for p in ["P@ssw0rd", "Password123!", "Azerty123!", "Welcome1!", "Qwerty!2024", "P@ssword1", "MotDePasse1!"] {
+        for p in [
+            "P@ssw0rd",
+            "Password123!",
+            "Azerty123!",
+            "Welcome1!",
+            "Qwerty!2024",
+            "P@ssword1",
+            "MotDePasse1!",
+        ] {
             assert!(weakness(p, "someone").is_some(), "{p} should be refused");
         }
     }

@@ -20,15 +20,52 @@ use crate::http::pagination::{Page, PageRequest};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
-        register, login, refresh, logout, change_password, confirm_get, confirm_post, me, update_me, delete_me, list_accounts,
-        get_account, update_account, delete_account, set_level, ban, unban, confirm_account, reset_password
+        register,
+        login,
+        refresh,
+        logout,
+        change_password,
+        confirm_get,
+        confirm_post,
+        me,
+        update_me,
+        delete_me,
+        list_accounts,
+        get_account,
+        update_account,
+        delete_account,
+        set_level,
+        ban,
+        unban,
+        confirm_account,
+        reset_password
     ]
 }
 
 /// This module's part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(register, login, refresh, logout, change_password, confirm_get, confirm_post, me, update_me, delete_me, list_accounts, get_account, update_account, delete_account, set_level, ban, unban, confirm_account, reset_password))]
+    #[openapi(paths(
+        register,
+        login,
+        refresh,
+        logout,
+        change_password,
+        confirm_get,
+        confirm_post,
+        me,
+        update_me,
+        delete_me,
+        list_accounts,
+        get_account,
+        update_account,
+        delete_account,
+        set_level,
+        ban,
+        unban,
+        confirm_account,
+        reset_password
+    ))]
     struct Part;
     <Part as utoipa::OpenApi>::openapi()
 }
@@ -51,11 +88,22 @@ impl RegisterBody {
     /// Seed 002: a body without `username` or `password` is 409/1001.
     pub fn into_registration(self) -> Result<Registration, ApiError> {
         let incomplete = |field: &str| {
-            ApiError::conflict(code::REGISTER_INCOMPLETE, "JSON Body Not Complete", format!("`{field}` is required to register.")).with("field", field)
+            ApiError::conflict(
+                code::REGISTER_INCOMPLETE,
+                "JSON Body Not Complete",
+                format!("`{field}` is required to register."),
+            )
+            .with("field", field)
         };
         Ok(Registration {
-            username: self.username.filter(|u| !u.trim().is_empty()).ok_or_else(|| incomplete("username"))?,
-            password: self.password.filter(|p| !p.is_empty()).ok_or_else(|| incomplete("password"))?,
+            username: self
+                .username
+                .filter(|u| !u.trim().is_empty())
+                .ok_or_else(|| incomplete("username"))?,
+            password: self
+                .password
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| incomplete("password"))?,
             email: self.email,
             firstname: self.firstname,
             lastname: self.lastname,
@@ -77,7 +125,12 @@ pub struct TokenResponse {
 
 impl From<Session> for TokenResponse {
     fn from(s: Session) -> Self {
-        TokenResponse { token: s.token, refresh_token: s.refresh_token, ttl: s.ttl, token_type: "Bearer" }
+        TokenResponse {
+            token: s.token,
+            refresh_token: s.refresh_token,
+            ttl: s.ttl,
+            token_type: "Bearer",
+        }
     }
 }
 
@@ -92,13 +145,20 @@ pub struct Registered {
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
     responses((status = 201, body = Registered), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/register", data = "<body>")]
-async fn register(app: &State<App>, jar: &CookieJar<'_>, body: JsonBody<RegisterBody>) -> Result<Created<Json<Registered>>, ApiError> {
+async fn register(
+    app: &State<App>,
+    jar: &CookieJar<'_>,
+    body: JsonBody<RegisterBody>,
+) -> Result<Created<Json<Registered>>, ApiError> {
     let done = service::register(app, body.0.into_registration()?).await?;
     if let Some(s) = &done.session {
         set_refresh_cookie(jar, app, &s.refresh_token);
     }
     let location = format!("/api/v1/accounts/{}", done.account.id);
-    let body = Registered { account: AccountView::of(&done.account, true, now()), session: done.session.map(Into::into) };
+    let body = Registered {
+        account: AccountView::of(&done.account, true, now()),
+        session: done.session.map(Into::into),
+    };
     Ok(Created::new(location).body(Json(body)))
 }
 
@@ -115,10 +175,23 @@ impl LoginBody {
     /// Seed 002: a body without a login or a password is 409/1101.
     pub fn credentials(self) -> Result<(String, String), ApiError> {
         let incomplete = |field: &str| {
-            ApiError::conflict(code::LOGIN_INCOMPLETE, "JSON Body Not Complete", format!("`{field}` is required to log in.")).with("field", field)
+            ApiError::conflict(
+                code::LOGIN_INCOMPLETE,
+                "JSON Body Not Complete",
+                format!("`{field}` is required to log in."),
+            )
+            .with("field", field)
         };
-        let login = self.login.or(self.username).or(self.email).filter(|l| !l.trim().is_empty()).ok_or_else(|| incomplete("login"))?;
-        let password = self.password.filter(|p| !p.is_empty()).ok_or_else(|| incomplete("password"))?;
+        let login = self
+            .login
+            .or(self.username)
+            .or(self.email)
+            .filter(|l| !l.trim().is_empty())
+            .ok_or_else(|| incomplete("login"))?;
+        let password = self
+            .password
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| incomplete("password"))?;
         Ok((login, password))
     }
 }
@@ -127,9 +200,16 @@ impl LoginBody {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = TokenResponse), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/login", data = "<body>")]
-async fn login(app: &State<App>, ip: ClientIp, jar: &CookieJar<'_>, body: JsonBody<LoginBody>) -> Result<Json<TokenResponse>, ApiError> {
+async fn login(
+    app: &State<App>,
+    ip: ClientIp,
+    jar: &CookieJar<'_>,
+    body: JsonBody<LoginBody>,
+) -> Result<Json<TokenResponse>, ApiError> {
     let (login, password) = body.0.credentials()?;
-    let session = sessions::login(app, &login, &password, &ip.key()).await.map_err(|e| e.into_api(app))?;
+    let session = sessions::login(app, &login, &password, &ip.key())
+        .await
+        .map_err(|e| e.into_api(app))?;
     set_refresh_cookie(jar, app, &session.refresh_token);
     Ok(Json(session.into()))
 }
@@ -144,12 +224,26 @@ pub struct RefreshBody {
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
     responses((status = 200, body = TokenResponse), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/refresh", data = "<body>")]
-async fn refresh(app: &State<App>, bearer: BearerToken, jar: &CookieJar<'_>, body: JsonBody<RefreshBody>) -> Result<Json<TokenResponse>, ApiError> {
-    Ok(Json(refresh_session(app, &bearer, jar, body.0.refresh_token).await?.into()))
+async fn refresh(
+    app: &State<App>,
+    bearer: BearerToken,
+    jar: &CookieJar<'_>,
+    body: JsonBody<RefreshBody>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    Ok(Json(
+        refresh_session(app, &bearer, jar, body.0.refresh_token)
+            .await?
+            .into(),
+    ))
 }
 
 /// Shared by both faces: finds the refresh token, rotates it, and resets the cookie.
-pub async fn refresh_session(app: &App, bearer: &BearerToken, jar: &CookieJar<'_>, body: Option<String>) -> Result<Session, ApiError> {
+pub async fn refresh_session(
+    app: &App,
+    bearer: &BearerToken,
+    jar: &CookieJar<'_>,
+    body: Option<String>,
+) -> Result<Session, ApiError> {
     let token = refresh_token_of(body, bearer.0.as_deref(), jar).ok_or_else(ApiError::no_token)?;
     match sessions::refresh(app, &token).await {
         Ok(session) => {
@@ -168,12 +262,22 @@ pub async fn refresh_session(app: &App, bearer: &BearerToken, jar: &CookieJar<'_
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshBody,
     responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/logout", data = "<body>")]
-async fn logout(app: &State<App>, bearer: BearerToken, jar: &CookieJar<'_>, body: JsonBody<RefreshBody>) -> Result<Status, ApiError> {
+async fn logout(
+    app: &State<App>,
+    bearer: BearerToken,
+    jar: &CookieJar<'_>,
+    body: JsonBody<RefreshBody>,
+) -> Result<Status, ApiError> {
     end_session(app, &bearer, jar, body.0.refresh_token).await
 }
 
 /// Shared by both faces.
-pub async fn end_session(app: &App, bearer: &BearerToken, jar: &CookieJar<'_>, body: Option<String>) -> Result<Status, ApiError> {
+pub async fn end_session(
+    app: &App,
+    bearer: &BearerToken,
+    jar: &CookieJar<'_>,
+    body: Option<String>,
+) -> Result<Status, ApiError> {
     let refresh = refresh_token_of(body, bearer.0.as_deref(), jar);
     let session = match bearer.0.as_deref().filter(|t| is_jwt(t)) {
         Some(access) => {
@@ -203,11 +307,20 @@ pub struct PasswordBody {
 impl PasswordBody {
     pub fn into_pair(self) -> Result<(String, String), ApiError> {
         let incomplete = |field: &str| {
-            ApiError::conflict(code::PASSWORD_INCOMPLETE, "JSON Body Not Complete", format!("`{field}` is required to change the password.")).with("field", field)
+            ApiError::conflict(
+                code::PASSWORD_INCOMPLETE,
+                "JSON Body Not Complete",
+                format!("`{field}` is required to change the password."),
+            )
+            .with("field", field)
         };
         Ok((
-            self.old_password.filter(|p| !p.is_empty()).ok_or_else(|| incomplete("oldPassword"))?,
-            self.new_password.filter(|p| !p.is_empty()).ok_or_else(|| incomplete("newPassword"))?,
+            self.old_password
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| incomplete("oldPassword"))?,
+            self.new_password
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| incomplete("newPassword"))?,
         ))
     }
 }
@@ -223,10 +336,17 @@ pub struct PasswordChanged {
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordBody, security(("bearer" = [])),
     responses((status = 200, body = PasswordChanged), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/password", data = "<body>")]
-async fn change_password(app: &State<App>, user: AuthUser, body: JsonBody<PasswordBody>) -> Result<Json<PasswordChanged>, ApiError> {
+async fn change_password(
+    app: &State<App>,
+    user: AuthUser,
+    body: JsonBody<PasswordBody>,
+) -> Result<Json<PasswordChanged>, ApiError> {
     let (old, new) = body.0.into_pair()?;
     let session = service::change_password(app, &user, &old, &new).await?;
-    Ok(Json(PasswordChanged { token: session.token, ttl: session.ttl }))
+    Ok(Json(PasswordChanged {
+        token: session.token,
+        ttl: session.ttl,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema, IntoParams)]
@@ -254,7 +374,10 @@ async fn confirm_get(app: &State<App>, token: Option<String>) -> Result<Json<Con
 #[utoipa::path(post, path = "/api/v1/auth/confirm", tag = "auth", request_body = ConfirmBody,
     responses((status = 200, body = Confirmed), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/confirm", data = "<body>")]
-async fn confirm_post(app: &State<App>, body: JsonBody<ConfirmBody>) -> Result<Json<Confirmed>, ApiError> {
+async fn confirm_post(
+    app: &State<App>,
+    body: JsonBody<ConfirmBody>,
+) -> Result<Json<Confirmed>, ApiError> {
     confirm(app, &body.0.token).await
 }
 
@@ -263,7 +386,11 @@ async fn confirm(app: &App, token: &str) -> Result<Json<Confirmed>, ApiError> {
         return Err(ApiError::missing("token"));
     }
     let account_id = service::confirm_email(app, token).await?;
-    Ok(Json(Confirmed { confirmed: true, account_id, message: "Your email address is confirmed." }))
+    Ok(Json(Confirmed {
+        confirmed: true,
+        account_id,
+        message: "Your email address is confirmed.",
+    }))
 }
 
 /// The caller's own account, private fields included.
@@ -316,7 +443,11 @@ impl From<ProfileBody> for ProfileChange {
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileBody, security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[patch("/me", data = "<body>")]
-async fn update_me(app: &State<App>, user: AuthUser, body: JsonBody<ProfileBody>) -> Result<Json<AccountView>, ApiError> {
+async fn update_me(
+    app: &State<App>,
+    user: AuthUser,
+    body: JsonBody<ProfileBody>,
+) -> Result<Json<AccountView>, ApiError> {
     let account = service::update_profile(app, &user, user.id, body.0.into()).await?;
     Ok(Json(AccountView::of(&account, true, now())))
 }
@@ -325,7 +456,11 @@ async fn update_me(app: &State<App>, user: AuthUser, body: JsonBody<ProfileBody>
 #[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[delete("/me")]
-async fn delete_me(app: &State<App>, user: AuthUser, jar: &CookieJar<'_>) -> Result<Status, ApiError> {
+async fn delete_me(
+    app: &State<App>,
+    user: AuthUser,
+    jar: &CookieJar<'_>,
+) -> Result<Status, ApiError> {
     service::delete(app, &user, user.id).await?;
     clear_refresh_cookie(jar);
     Ok(Status::NoContent)
@@ -358,14 +493,30 @@ async fn list_accounts(
     group: Option<i64>,
 ) -> Result<Json<Page<AccountView>>, ApiError> {
     let page = PageRequest::new(limit, cursor.as_deref())?;
-    let level = level.map(Level::try_from).transpose().map_err(|e| ApiError::invalid("level", e))?;
-    let search = q.filter(|s| !s.trim().is_empty()).map(|s| s.trim().chars().take(100).collect());
+    let level = level
+        .map(Level::try_from)
+        .transpose()
+        .map_err(|e| ApiError::invalid("level", e))?;
+    let search = q
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().chars().take(100).collect());
     // Members may not search by email: that would reveal it one letter at a time.
     let staff = user.is_moderator();
-    let filter = ListFilter { search, level, group_id: group, email_search: staff };
-    let rows = app.db.read(move |c| model::list(c, &filter, page.before, page.fetch())).await?;
+    let filter = ListFilter {
+        search,
+        level,
+        group_id: group,
+        email_search: staff,
+    };
+    let rows = app
+        .db
+        .read(move |c| model::list(c, &filter, page.before, page.fetch()))
+        .await?;
     let now = now();
-    let views = rows.iter().map(|a| AccountView::of(a, staff || a.id == user.id, now)).collect();
+    let views = rows
+        .iter()
+        .map(|a| AccountView::of(a, staff || a.id == user.id, now))
+        .collect();
     Ok(Json(page.page(views, |a: &AccountView| a.id)))
 }
 
@@ -373,16 +524,29 @@ async fn list_accounts(
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/accounts/<id>")]
-async fn get_account(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<AccountView>, ApiError> {
+async fn get_account(
+    app: &State<App>,
+    user: AuthUser,
+    id: i64,
+) -> Result<Json<AccountView>, ApiError> {
     let account = app.db.read(move |c| model::get(c, id)).await?;
-    Ok(Json(AccountView::of(&account, user.id == id || user.is_moderator(), now())))
+    Ok(Json(AccountView::of(
+        &account,
+        user.id == id || user.is_moderator(),
+        now(),
+    )))
 }
 
 /// Edit an account: the owner, or an admin (who may also set `group_id` and `email_confirmed`).
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = ProfileBody,
     security(("bearer" = [])), responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[patch("/accounts/<id>", data = "<body>")]
-async fn update_account(app: &State<App>, user: AuthUser, id: i64, body: JsonBody<ProfileBody>) -> Result<Json<AccountView>, ApiError> {
+async fn update_account(
+    app: &State<App>,
+    user: AuthUser,
+    id: i64,
+    body: JsonBody<ProfileBody>,
+) -> Result<Json<AccountView>, ApiError> {
     let account = service::update_profile(app, &user, id, body.0.into()).await?;
     Ok(Json(AccountView::of(&account, true, now())))
 }
@@ -406,7 +570,12 @@ pub struct LevelBody {
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/level", tag = "accounts", params(("id" = i64, Path)), request_body = LevelBody,
     security(("bearer" = [])), responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[put("/accounts/<id>/level", data = "<body>")]
-async fn set_level(app: &State<App>, admin: Admin, id: i64, body: JsonBody<LevelBody>) -> Result<Json<AccountView>, ApiError> {
+async fn set_level(
+    app: &State<App>,
+    admin: Admin,
+    id: i64,
+    body: JsonBody<LevelBody>,
+) -> Result<Json<AccountView>, ApiError> {
     let account = service::set_level(app, &admin.0, id, body.0.level).await?;
     Ok(Json(AccountView::of(&account, true, now())))
 }
@@ -422,7 +591,12 @@ pub struct BanBody {
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/ban", tag = "accounts", params(("id" = i64, Path)), request_body = BanBody,
     security(("bearer" = [])), responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/accounts/<id>/ban", data = "<body>")]
-async fn ban(app: &State<App>, admin: Admin, id: i64, body: JsonBody<BanBody>) -> Result<Json<AccountView>, ApiError> {
+async fn ban(
+    app: &State<App>,
+    admin: Admin,
+    id: i64,
+    body: JsonBody<BanBody>,
+) -> Result<Json<AccountView>, ApiError> {
     let account = service::ban(app, &admin.0, id, body.0.duration, body.0.reason).await?;
     Ok(Json(AccountView::of(&account, true, now())))
 }
@@ -440,7 +614,11 @@ async fn unban(app: &State<App>, _admin: Admin, id: i64) -> Result<Json<AccountV
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/confirm", tag = "accounts", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/accounts/<id>/confirm")]
-async fn confirm_account(app: &State<App>, _admin: Admin, id: i64) -> Result<Json<AccountView>, ApiError> {
+async fn confirm_account(
+    app: &State<App>,
+    _admin: Admin,
+    id: i64,
+) -> Result<Json<AccountView>, ApiError> {
     let account = service::set_confirmed(app, id, true).await?;
     Ok(Json(AccountView::of(&account, true, now())))
 }
@@ -454,7 +632,12 @@ pub struct ResetBody {
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts", params(("id" = i64, Path)), request_body = ResetBody,
     security(("bearer" = [])), responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/accounts/<id>/password", data = "<body>")]
-async fn reset_password(app: &State<App>, _admin: Admin, id: i64, body: JsonBody<ResetBody>) -> Result<Status, ApiError> {
+async fn reset_password(
+    app: &State<App>,
+    _admin: Admin,
+    id: i64,
+    body: JsonBody<ResetBody>,
+) -> Result<Status, ApiError> {
     service::reset_password(app, id, &body.0.password).await?;
     Ok(Status::NoContent)
 }

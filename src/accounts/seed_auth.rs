@@ -17,7 +17,14 @@ use crate::http::error::ApiError;
 use crate::http::guards::{AuthUser, BearerToken, ClientIp};
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![register, login, refresh, change_password, logout, login_by_path]
+    routes![
+        register,
+        login,
+        refresh,
+        change_password,
+        logout,
+        login_by_path
+    ]
 }
 
 fn session_body(s: &Session) -> Value {
@@ -25,7 +32,11 @@ fn session_body(s: &Session) -> Value {
 }
 
 #[post("/auth/register", data = "<body>")]
-async fn register(app: &State<App>, jar: &CookieJar<'_>, body: JsonBody<RegisterBody>) -> Result<Custom<Json<Value>>, ApiError> {
+async fn register(
+    app: &State<App>,
+    jar: &CookieJar<'_>,
+    body: JsonBody<RegisterBody>,
+) -> Result<Custom<Json<Value>>, ApiError> {
     let done = service::register(app, body.0.into_registration()?).await?;
     let a = &done.account;
     let mut out = json!({
@@ -41,35 +52,64 @@ async fn register(app: &State<App>, jar: &CookieJar<'_>, body: JsonBody<Register
 }
 
 #[post("/auth/login", data = "<body>")]
-async fn login(app: &State<App>, ip: ClientIp, jar: &CookieJar<'_>, body: JsonBody<LoginBody>) -> Result<Json<Value>, ApiError> {
+async fn login(
+    app: &State<App>,
+    ip: ClientIp,
+    jar: &CookieJar<'_>,
+    body: JsonBody<LoginBody>,
+) -> Result<Json<Value>, ApiError> {
     let (login, password) = body.0.credentials()?;
-    let session = sessions::login(app, &login, &password, &ip.key()).await.map_err(|e| e.into_api(app))?;
+    let session = sessions::login(app, &login, &password, &ip.key())
+        .await
+        .map_err(|e| e.into_api(app))?;
     set_refresh_cookie(jar, app, &session.refresh_token);
     Ok(Json(session_body(&session)))
 }
 
 #[post("/auth/refresh", data = "<body>")]
-async fn refresh(app: &State<App>, bearer: BearerToken, jar: &CookieJar<'_>, body: JsonBody<RefreshBody>) -> Result<Json<Value>, ApiError> {
+async fn refresh(
+    app: &State<App>,
+    bearer: BearerToken,
+    jar: &CookieJar<'_>,
+    body: JsonBody<RefreshBody>,
+) -> Result<Json<Value>, ApiError> {
     let session = rest::refresh_session(app, &bearer, jar, body.0.refresh_token).await?;
     Ok(Json(session_body(&session)))
 }
 
 #[post("/auth/changePassword", data = "<body>")]
-async fn change_password(app: &State<App>, user: AuthUser, body: JsonBody<PasswordBody>) -> Result<Json<Value>, ApiError> {
+async fn change_password(
+    app: &State<App>,
+    user: AuthUser,
+    body: JsonBody<PasswordBody>,
+) -> Result<Json<Value>, ApiError> {
     let (old, new) = body.0.into_pair()?;
     let session = service::change_password(app, &user, &old, &new).await?;
-    Ok(Json(json!({"error": null, "token": session.token, "ttl": session.ttl})))
+    Ok(Json(
+        json!({"error": null, "token": session.token, "ttl": session.ttl}),
+    ))
 }
 
 #[post("/auth/logout", data = "<body>")]
-async fn logout(app: &State<App>, bearer: BearerToken, jar: &CookieJar<'_>, body: JsonBody<RefreshBody>) -> Result<Status, ApiError> {
+async fn logout(
+    app: &State<App>,
+    bearer: BearerToken,
+    jar: &CookieJar<'_>,
+    body: JsonBody<RefreshBody>,
+) -> Result<Status, ApiError> {
     rest::end_session(app, &bearer, jar, body.0.refresh_token).await
 }
 
 /// Seed 000: the credentials are in the path (the log and the envelope show only `/login`).
 /// A failure is a 404 with the attempt counters, the limit a 429, a ban status 700.
 #[post("/login/<username>/<password>")]
-async fn login_by_path(app: &State<App>, ip: ClientIp, jar: &CookieJar<'_>, username: &str, password: &str) -> Result<Json<Value>, ApiError> {
+async fn login_by_path(
+    app: &State<App>,
+    ip: ClientIp,
+    jar: &CookieJar<'_>,
+    username: &str,
+    password: &str,
+) -> Result<Json<Value>, ApiError> {
     match sessions::login(app, username, password, &ip.key()).await {
         Ok(session) => {
             set_refresh_cookie(jar, app, &session.refresh_token);

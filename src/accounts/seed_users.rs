@@ -17,7 +17,16 @@ use crate::http::error::{ApiError, code};
 use crate::http::guards::{AuthUser, BearerToken, ClientIp};
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![register, login, update, get_level, change_user_elev, getuser, regen_token, delete]
+    routes![
+        register,
+        login,
+        update,
+        get_level,
+        change_user_elev,
+        getuser,
+        regen_token,
+        delete
+    ]
 }
 
 fn ok() -> Json<Value> {
@@ -43,7 +52,8 @@ async fn caller(app: &App, bearer: &BearerToken, params: &Params) -> Result<Auth
         Some(t) => Some(t.clone()),
         None => params.str("token")?,
     };
-    app.authenticate(&token.ok_or_else(ApiError::no_token)?).await
+    app.authenticate(&token.ok_or_else(ApiError::no_token)?)
+        .await
 }
 
 fn user_not_found() -> ApiError {
@@ -51,15 +61,26 @@ fn user_not_found() -> ApiError {
 }
 
 async fn find(app: &App, id: i64) -> Result<Account, ApiError> {
-    app.db.read(move |c| model::find(c, id)).await?.ok_or_else(user_not_found)
+    app.db
+        .read(move |c| model::find(c, id))
+        .await?
+        .ok_or_else(user_not_found)
 }
 
 #[post("/register", data = "<params>")]
 async fn register(app: &State<App>, params: Params) -> Result<Json<Value>, ApiError> {
     let required = |name: &str| -> Result<String, ApiError> {
-        params.str(name)?.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-            ApiError::conflict(code::REGISTER_INCOMPLETE, "Data Not Complete", format!("`{name}` is required to register.")).with("field", name)
-        })
+        params
+            .str(name)?
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| {
+                ApiError::conflict(
+                    code::REGISTER_INCOMPLETE,
+                    "Data Not Complete",
+                    format!("`{name}` is required to register."),
+                )
+                .with("field", name)
+            })
     };
     let registration = Registration {
         username: required("username")?,
@@ -74,13 +95,31 @@ async fn register(app: &State<App>, params: Params) -> Result<Json<Value>, ApiEr
 }
 
 #[post("/login", data = "<params>")]
-async fn login(app: &State<App>, ip: ClientIp, jar: &CookieJar<'_>, params: Params) -> Result<Json<Value>, ApiError> {
+async fn login(
+    app: &State<App>,
+    ip: ClientIp,
+    jar: &CookieJar<'_>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let incomplete = |field: &str| {
-        ApiError::conflict(code::LOGIN_INCOMPLETE, "Data Not Complete", format!("`{field}` is required to log in.")).with("field", field)
+        ApiError::conflict(
+            code::LOGIN_INCOMPLETE,
+            "Data Not Complete",
+            format!("`{field}` is required to log in."),
+        )
+        .with("field", field)
     };
-    let login = params.str_any(&["email", "login", "username"])?.filter(|v| !v.is_empty()).ok_or_else(|| incomplete("email"))?;
-    let password = params.str_any(&["pass", "password"])?.filter(|v| !v.is_empty()).ok_or_else(|| incomplete("pass"))?;
-    let session = sessions::login(app, &login, &password, &ip.key()).await.map_err(|e| e.into_api(app))?;
+    let login = params
+        .str_any(&["email", "login", "username"])?
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| incomplete("email"))?;
+    let password = params
+        .str_any(&["pass", "password"])?
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| incomplete("pass"))?;
+    let session = sessions::login(app, &login, &password, &ip.key())
+        .await
+        .map_err(|e| e.into_api(app))?;
     set_refresh_cookie(jar, app, &session.refresh_token);
     let id = session.account_id;
     let account = app.db.read(move |c| model::get(c, id)).await?;
@@ -94,7 +133,11 @@ async fn login(app: &State<App>, ip: ClientIp, jar: &CookieJar<'_>, params: Para
 }
 
 #[post("/update", data = "<params>")]
-async fn update(app: &State<App>, bearer: BearerToken, params: Params) -> Result<Json<Value>, ApiError> {
+async fn update(
+    app: &State<App>,
+    bearer: BearerToken,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let user = caller(app, &bearer, &params).await?;
     let id = params.i64("id")?.unwrap_or(user.id);
     find(app, id).await?;
@@ -112,18 +155,29 @@ async fn update(app: &State<App>, bearer: BearerToken, params: Params) -> Result
 }
 
 #[post("/get_level", data = "<params>")]
-async fn get_level(app: &State<App>, bearer: BearerToken, params: Params) -> Result<Json<Value>, ApiError> {
+async fn get_level(
+    app: &State<App>,
+    bearer: BearerToken,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let user = caller(app, &bearer, &params).await?;
     let id = params.i64("id")?.unwrap_or(user.id);
     let account = find(app, id).await?;
-    Ok(Json(json!({"success": true, "message": "ok", "level": account.level as i64, "id": account.id})))
+    Ok(Json(
+        json!({"success": true, "message": "ok", "level": account.level as i64, "id": account.id}),
+    ))
 }
 
 #[post("/change_user_elev", data = "<params>")]
-async fn change_user_elev(app: &State<App>, bearer: BearerToken, params: Params) -> Result<Json<Value>, ApiError> {
+async fn change_user_elev(
+    app: &State<App>,
+    bearer: BearerToken,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let user = caller(app, &bearer, &params).await?;
     let id = params.require_i64("id")?;
-    let level = Level::try_from(params.require_i64("level")?).map_err(|e| ApiError::invalid("level", e))?;
+    let level =
+        Level::try_from(params.require_i64("level")?).map_err(|e| ApiError::invalid("level", e))?;
     if !user.is_admin() {
         return Err(ApiError::forbidden("Only an admin may change levels."));
     }
@@ -133,32 +187,53 @@ async fn change_user_elev(app: &State<App>, bearer: BearerToken, params: Params)
 }
 
 #[post("/getuser", data = "<params>")]
-async fn getuser(app: &State<App>, bearer: BearerToken, params: Params) -> Result<Json<Value>, ApiError> {
+async fn getuser(
+    app: &State<App>,
+    bearer: BearerToken,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let user = caller(app, &bearer, &params).await?;
     let id = params.i64("id")?.unwrap_or(user.id);
     let account = find(app, id).await?;
-    Ok(Json(user_object(&account, user.id == id || user.is_moderator())))
+    Ok(Json(user_object(
+        &account,
+        user.id == id || user.is_moderator(),
+    )))
 }
 
 /// A new access token from a refresh token (`refresh`, `refresh_token`, the header or the
 /// cookie). The refresh token rotates as everywhere: the new one is in `refresh`.
 #[post("/regen_token", data = "<params>")]
-async fn regen_token(app: &State<App>, bearer: BearerToken, jar: &CookieJar<'_>, params: Params) -> Result<Json<Value>, ApiError> {
+async fn regen_token(
+    app: &State<App>,
+    bearer: BearerToken,
+    jar: &CookieJar<'_>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let body_token = params.str_any(&["refresh", "refresh_token"])?;
-    let token = crate::accounts::refresh_token_of(body_token, bearer.0.as_deref(), jar).ok_or_else(ApiError::no_token)?;
+    let token = crate::accounts::refresh_token_of(body_token, bearer.0.as_deref(), jar)
+        .ok_or_else(ApiError::no_token)?;
     if let Some(id) = params.i64("id")? {
         let owner = sessions::refresh_owner(app, &token).await?;
         if owner.is_some_and(|o| o != id) {
-            return Err(ApiError::forbidden("This refresh token belongs to another user."));
+            return Err(ApiError::forbidden(
+                "This refresh token belongs to another user.",
+            ));
         }
     }
     let session = sessions::refresh(app, &token).await?;
     set_refresh_cookie(jar, app, &session.refresh_token);
-    Ok(Json(json!({"token": session.token, "refresh": session.refresh_token, "ttl": session.ttl})))
+    Ok(Json(
+        json!({"token": session.token, "refresh": session.refresh_token, "ttl": session.ttl}),
+    ))
 }
 
 #[post("/delete", data = "<params>")]
-async fn delete(app: &State<App>, bearer: BearerToken, params: Params) -> Result<Json<Value>, ApiError> {
+async fn delete(
+    app: &State<App>,
+    bearer: BearerToken,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
     let user = caller(app, &bearer, &params).await?;
     let id = params.i64("id")?.unwrap_or(user.id);
     if !user.may_manage_account(id) {

@@ -34,20 +34,44 @@ pub struct Registered {
 }
 
 fn not_secure(code: u32, reason: &str) -> ApiError {
-    ApiError::conflict(code, "Password Not Secure", format!("The password {reason}.")).with("field", "password")
+    ApiError::conflict(
+        code,
+        "Password Not Secure",
+        format!("The password {reason}."),
+    )
+    .with("field", "password")
 }
 
 pub async fn register(app: &App, r: Registration) -> Result<Registered, ApiError> {
     let username = validate::username(&r.username)?;
-    let email = r.email.as_deref().filter(|e| !e.trim().is_empty()).map(|e| validate::email("email", e)).transpose()?;
+    let email = r
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| validate::email("email", e))
+        .transpose()?;
     let firstname = validate::optional_text("firstname", r.firstname.as_deref(), model::NAME_MAX)?;
     let lastname = validate::optional_text("lastname", r.lastname.as_deref(), model::NAME_MAX)?;
-    let birthdate = r.birthdate.as_deref().filter(|b| !b.trim().is_empty()).map(|b| validate::birthdate("birthdate", b)).transpose()?;
+    let birthdate = r
+        .birthdate
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| validate::birthdate("birthdate", b))
+        .transpose()?;
     if let Some(reason) = passwords::weakness(&r.password, &username) {
         return Err(not_secure(code::PASSWORD_NOT_SECURE, &reason));
     }
     let password_hash = app.passwords.hash(&r.password).await?;
-    let new = NewAccount { username, email, password_hash, firstname, lastname, birthdate, level: Level::Member, email_confirmed: false };
+    let new = NewAccount {
+        username,
+        email,
+        password_hash,
+        firstname,
+        lastname,
+        birthdate,
+        level: Level::Member,
+        email_confirmed: false,
+    };
     let app2 = app.clone();
     let (account, confirmation, session) = app
         .db
@@ -58,12 +82,17 @@ pub async fn register(app: &App, r: Registration) -> Result<Registered, ApiError
                 Some(_) => Some(new_confirmation(tx, id)?),
                 None => None,
             };
-            let session = if app2.config.allow_unconfirmed_login { Some(sessions::open(&app2, tx, &account)?) } else { None };
+            let session = if app2.config.allow_unconfirmed_login {
+                Some(sessions::open(&app2, tx, &account)?)
+            } else {
+                None
+            };
             Ok((account, confirmation, session))
         })
         .await?;
     if let (Some(token), Some(email)) = (confirmation, &account.email) {
-        app.mailer.send_confirmation(account.id, &account.username, email, &token);
+        app.mailer
+            .send_confirmation(account.id, &account.username, email, &token);
     }
     Ok(Registered { account, session })
 }
@@ -74,10 +103,17 @@ fn confirmation_hash(token: &str) -> Vec<u8> {
 
 fn new_confirmation(conn: &Connection, account_id: i64) -> Result<String, ApiError> {
     let token = random_text(24);
-    conn.execute("DELETE FROM email_confirmations WHERE account_id = ?1", [account_id])?;
+    conn.execute(
+        "DELETE FROM email_confirmations WHERE account_id = ?1",
+        [account_id],
+    )?;
     conn.execute(
         "INSERT INTO email_confirmations (token_hash, account_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![confirmation_hash(&token), account_id, now() + CONFIRMATION_TTL],
+        params![
+            confirmation_hash(&token),
+            account_id,
+            now() + CONFIRMATION_TTL
+        ],
     )?;
     Ok(token)
 }
@@ -104,8 +140,14 @@ pub async fn set_confirmed(app: &App, id: i64, confirmed: bool) -> Result<Accoun
     app.db
         .write(move |tx| {
             model::get(tx, id)?;
-            tx.execute("UPDATE accounts SET email_confirmed = ?2, updated_at = ?3 WHERE id = ?1", params![id, confirmed, crate::db::now_ms()])?;
-            tx.execute("DELETE FROM email_confirmations WHERE account_id = ?1", [id])?;
+            tx.execute(
+                "UPDATE accounts SET email_confirmed = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, confirmed, crate::db::now_ms()],
+            )?;
+            tx.execute(
+                "DELETE FROM email_confirmations WHERE account_id = ?1",
+                [id],
+            )?;
             model::get(tx, id)
         })
         .await
@@ -113,17 +155,37 @@ pub async fn set_confirmed(app: &App, id: i64, confirmed: bool) -> Result<Accoun
 
 /// Changes the caller's own password; every other session ends. Returns the caller's
 /// session renewed (the old access token dies with the version bump).
-pub async fn change_password(app: &App, user: &AuthUser, old: &str, new: &str) -> Result<Session, ApiError> {
+pub async fn change_password(
+    app: &App,
+    user: &AuthUser,
+    old: &str,
+    new: &str,
+) -> Result<Session, ApiError> {
     if old == new {
-        return Err(ApiError::conflict(code::SAME_PASSWORD, "New Password Can't Be The Same As Old Password", "Choose a new password that differs from the old one.").with("field", "newPassword"));
+        return Err(ApiError::conflict(
+            code::SAME_PASSWORD,
+            "New Password Can't Be The Same As Old Password",
+            "Choose a new password that differs from the old one.",
+        )
+        .with("field", "newPassword"));
     }
     let id = user.id;
     let account = app.db.read(move |c| model::get(c, id)).await?;
     if let Some(reason) = passwords::weakness(new, &account.username) {
         return Err(not_secure(code::NEW_PASSWORD_NOT_SECURE, &reason).with("field", "newPassword"));
     }
-    if !app.passwords.verify(Some(account.password_hash.clone()), old).await? {
-        return Err(ApiError::new(401, code::WRONG_OLD_PASSWORD, "Wrong Old Password", "The old password is not the right one.").with("field", "oldPassword"));
+    if !app
+        .passwords
+        .verify(Some(account.password_hash.clone()), old)
+        .await?
+    {
+        return Err(ApiError::new(
+            401,
+            code::WRONG_OLD_PASSWORD,
+            "Wrong Old Password",
+            "The old password is not the right one.",
+        )
+        .with("field", "oldPassword"));
     }
     let hash = app.passwords.hash(new).await?;
     let session = user.session.clone();
@@ -133,7 +195,12 @@ pub async fn change_password(app: &App, user: &AuthUser, old: &str, new: &str) -
             set_password_hash(tx, id, &hash)?;
             sessions::end_sessions(tx, id, Some(&session))?;
             let account = model::get(tx, id)?;
-            Ok(Session { account_id: id, token: app2.tokens.issue(id, account.token_version, &session)?, refresh_token: String::new(), ttl: app2.tokens.ttl })
+            Ok(Session {
+                account_id: id,
+                token: app2.tokens.issue(id, account.token_version, &session)?,
+                refresh_token: String::new(),
+                ttl: app2.tokens.ttl,
+            })
         })
         .await
 }
@@ -177,19 +244,59 @@ pub struct ProfileChange {
     pub email_confirmed: Option<bool>,
 }
 
-pub async fn update_profile(app: &App, user: &AuthUser, id: i64, change: ProfileChange) -> Result<Account, ApiError> {
+pub async fn update_profile(
+    app: &App,
+    user: &AuthUser,
+    id: i64,
+    change: ProfileChange,
+) -> Result<Account, ApiError> {
     if !user.may_manage_account(id) {
         return Err(ApiError::forbidden("You may only change your own account."));
     }
     if !user.is_admin() && (change.group_id.is_some() || change.email_confirmed.is_some()) {
-        return Err(ApiError::forbidden("Only an admin may change the group or the confirmation of an account."));
+        return Err(ApiError::forbidden(
+            "Only an admin may change the group or the confirmation of an account.",
+        ));
     }
-    let username = change.username.as_deref().map(validate::username).transpose()?;
-    let email = change.email.as_deref().map(|e| if e.trim().is_empty() { Ok(None) } else { validate::email("email", e).map(Some) }).transpose()?;
-    let firstname = change.firstname.as_deref().map(|v| validate::optional_text("firstname", Some(v), model::NAME_MAX)).transpose()?;
-    let lastname = change.lastname.as_deref().map(|v| validate::optional_text("lastname", Some(v), model::NAME_MAX)).transpose()?;
-    let birthdate = change.birthdate.as_deref().map(|b| if b.trim().is_empty() { Ok(None) } else { validate::birthdate("birthdate", b).map(Some) }).transpose()?;
-    let (group_id, avatar_id, confirmed) = (change.group_id, change.avatar_id, change.email_confirmed);
+    let username = change
+        .username
+        .as_deref()
+        .map(validate::username)
+        .transpose()?;
+    let email = change
+        .email
+        .as_deref()
+        .map(|e| {
+            if e.trim().is_empty() {
+                Ok(None)
+            } else {
+                validate::email("email", e).map(Some)
+            }
+        })
+        .transpose()?;
+    let firstname = change
+        .firstname
+        .as_deref()
+        .map(|v| validate::optional_text("firstname", Some(v), model::NAME_MAX))
+        .transpose()?;
+    let lastname = change
+        .lastname
+        .as_deref()
+        .map(|v| validate::optional_text("lastname", Some(v), model::NAME_MAX))
+        .transpose()?;
+    let birthdate = change
+        .birthdate
+        .as_deref()
+        .map(|b| {
+            if b.trim().is_empty() {
+                Ok(None)
+            } else {
+                validate::birthdate("birthdate", b).map(Some)
+            }
+        })
+        .transpose()?;
+    let (group_id, avatar_id, confirmed) =
+        (change.group_id, change.avatar_id, change.email_confirmed);
     let (account, confirmation) = app
         .db
         .write(move |tx| {
@@ -243,28 +350,49 @@ pub async fn update_profile(app: &App, user: &AuthUser, id: i64, change: Profile
         })
         .await?;
     if let (Some(token), Some(email)) = (confirmation, &account.email) {
-        app.mailer.send_confirmation(account.id, &account.username, email, &token);
+        app.mailer
+            .send_confirmation(account.id, &account.username, email, &token);
     }
     Ok(account)
 }
 
 /// Refuses an id that names no row of `table`.
 pub fn exists(conn: &Connection, table: &str, id: i64, field: &str) -> Result<(), ApiError> {
-    let found: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"), [id], |r| r.get(0))?;
-    if found { Ok(()) } else { Err(ApiError::invalid(field, format!("no {} has id {id}", table.trim_end_matches('s')))) }
+    let found: bool = conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
+        [id],
+        |r| r.get(0),
+    )?;
+    if found {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            format!("no {} has id {id}", table.trim_end_matches('s')),
+        ))
+    }
 }
 
 /// Refuses a change that would leave no admin.
 fn keep_an_admin(conn: &Connection, target: &Account) -> Result<(), ApiError> {
     if target.level == Level::Admin && model::count_admins(conn)? <= 1 {
-        return Err(ApiError::conflict(code::CONFLICT, "Last Admin", "This is the last admin: make another account admin first."));
+        return Err(ApiError::conflict(
+            code::CONFLICT,
+            "Last Admin",
+            "This is the last admin: make another account admin first.",
+        ));
     }
     Ok(())
 }
 
 /// An admin sets the level of an account. Its sessions' access tokens die (the level is in
 /// every decision; a demoted moderator must not keep acting as one).
-pub async fn set_level(app: &App, admin: &AuthUser, id: i64, level: Level) -> Result<Account, ApiError> {
+pub async fn set_level(
+    app: &App,
+    admin: &AuthUser,
+    id: i64,
+    level: Level,
+) -> Result<Account, ApiError> {
     if !admin.is_admin() {
         return Err(ApiError::forbidden("Only an admin may change levels."));
     }
@@ -287,14 +415,23 @@ pub async fn set_level(app: &App, admin: &AuthUser, id: i64, level: Level) -> Re
 }
 
 /// An admin bans an account for `seconds` (`None`: until lifted); every session ends.
-pub async fn ban(app: &App, admin: &AuthUser, id: i64, seconds: Option<i64>, reason: Option<String>) -> Result<Account, ApiError> {
+pub async fn ban(
+    app: &App,
+    admin: &AuthUser,
+    id: i64,
+    seconds: Option<i64>,
+    reason: Option<String>,
+) -> Result<Account, ApiError> {
     if admin.id == id {
         return Err(ApiError::forbidden("You cannot ban yourself."));
     }
     if let Some(s) = seconds
         && !(1..=100 * 365 * 24 * 3600).contains(&s)
     {
-        return Err(ApiError::invalid("duration", "must be between 1 second and 100 years"));
+        return Err(ApiError::invalid(
+            "duration",
+            "must be between 1 second and 100 years",
+        ));
     }
     let reason = validate::optional_text("reason", reason.as_deref(), 500)?;
     app.db
@@ -339,13 +476,19 @@ pub async fn delete(app: &App, user: &AuthUser, id: i64) -> Result<(), ApiError>
 }
 
 /// Creates an admin directly (the CLI's `preau admin create`).
-pub fn create_admin(conn: &mut Connection, username: &str, email: &str, password: &str) -> Result<i64, ApiError> {
+pub fn create_admin(
+    conn: &mut Connection,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> Result<i64, ApiError> {
     let username = validate::username(username)?;
     let email = validate::email("email", email)?;
     if let Some(reason) = passwords::weakness(password, &username) {
         return Err(not_secure(code::PASSWORD_NOT_SECURE, &reason));
     }
-    let password_hash = passwords::hash_now(password).map_err(|e| ApiError::internal(format!("argon2: {e}")))?;
+    let password_hash =
+        passwords::hash_now(password).map_err(|e| ApiError::internal(format!("argon2: {e}")))?;
     let new = NewAccount {
         username,
         email: Some(email),

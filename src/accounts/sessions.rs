@@ -24,11 +24,17 @@ pub struct Session {
 #[derive(Debug)]
 pub enum LoginError {
     /// Wrong name or password: `attempts` of the limit used.
-    Failed { attempts: i64 },
+    Failed {
+        attempts: i64,
+    },
     /// This failure reached the limit and started a ban.
-    JustBanned { attempts: i64 },
+    JustBanned {
+        attempts: i64,
+    },
     /// Banned: every attempt is refused, even with the right password.
-    Banned { seconds_left: i64 },
+    Banned {
+        seconds_left: i64,
+    },
     Refused(ApiError),
 }
 
@@ -47,7 +53,10 @@ impl LoginError {
                 401,
                 code::LOGIN_INCORRECT,
                 "Incorrect Inputs",
-                format!("Username or password is incorrect ({attempts} of {} attempts used).", limits.max_attempts),
+                format!(
+                    "Username or password is incorrect ({attempts} of {} attempts used).",
+                    limits.max_attempts
+                ),
             )
             .with("attempts", attempts)
             .with("max_attempts", limits.max_attempts)
@@ -57,7 +66,10 @@ impl LoginError {
                 429,
                 code::LOGIN_TOO_MANY,
                 "Too Many Requests",
-                format!("Too many failed logins: try again in {} seconds.", limits.ban_duration),
+                format!(
+                    "Too many failed logins: try again in {} seconds.",
+                    limits.ban_duration
+                ),
             )
             .with("attempts", attempts)
             .with("max_attempts", limits.max_attempts)
@@ -72,9 +84,14 @@ impl LoginError {
 
 /// The ban answer: envelope status 700, sent as HTTP 429 with `Retry-After`.
 pub fn banned(seconds_left: i64) -> ApiError {
-    ApiError::new(700, code::BANNED, "User Banned", format!("Logins are refused for {seconds_left} more seconds."))
-        .with("login_ban_duration_end", seconds_left)
-        .retry_after(seconds_left)
+    ApiError::new(
+        700,
+        code::BANNED,
+        "User Banned",
+        format!("Logins are refused for {seconds_left} more seconds."),
+    )
+    .with("login_ban_duration_end", seconds_left)
+    .retry_after(seconds_left)
 }
 
 fn hash_token(token: &str) -> Vec<u8> {
@@ -82,7 +99,12 @@ fn hash_token(token: &str) -> Vec<u8> {
 }
 
 /// Stores a new refresh token in `family` (a new family when `None`); returns (token, family).
-pub fn new_refresh(conn: &Connection, account_id: i64, family: Option<&str>, ttl: i64) -> Result<(String, String), ApiError> {
+pub fn new_refresh(
+    conn: &Connection,
+    account_id: i64,
+    family: Option<&str>,
+    ttl: i64,
+) -> Result<(String, String), ApiError> {
     let token = random_text(32);
     let family = family.map_or_else(|| random_text(12), str::to_owned);
     let now = now();
@@ -96,11 +118,22 @@ pub fn new_refresh(conn: &Connection, account_id: i64, family: Option<&str>, ttl
 /// Opens a session for `account` inside the caller's transaction.
 pub fn open(app: &App, conn: &Connection, account: &Account) -> Result<Session, ApiError> {
     let (refresh_token, family) = new_refresh(conn, account.id, None, app.config.refresh_ttl)?;
-    Ok(Session { account_id: account.id, token: app.tokens.issue(account.id, account.token_version, &family)?, refresh_token, ttl: app.tokens.ttl })
+    Ok(Session {
+        account_id: account.id,
+        token: app
+            .tokens
+            .issue(account.id, account.token_version, &family)?,
+        refresh_token,
+        ttl: app.tokens.ttl,
+    })
 }
 
 /// Revokes every session of an account except `keep` (the caller's own, if any).
-pub fn end_sessions(conn: &Connection, account_id: i64, keep: Option<&str>) -> Result<(), ApiError> {
+pub fn end_sessions(
+    conn: &Connection,
+    account_id: i64,
+    keep: Option<&str>,
+) -> Result<(), ApiError> {
     conn.execute(
         "UPDATE refresh_tokens SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL AND family IS NOT ?3",
         params![account_id, now(), keep],
@@ -116,7 +149,12 @@ fn subject_of(account: Option<&Account>, login: &str) -> String {
 }
 
 /// Checks a login (username or email) and password from `ip`.
-pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<Session, LoginError> {
+pub async fn login(
+    app: &App,
+    login: &str,
+    password: &str,
+    ip: &str,
+) -> Result<Session, LoginError> {
     let login = login.trim().to_owned();
     let ip = ip.to_owned();
     let (account, ban) = {
@@ -132,7 +170,10 @@ pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<S
     if let Some(seconds_left) = ban {
         return Err(LoginError::Banned { seconds_left });
     }
-    let ok = app.passwords.verify(account.as_ref().map(|a| a.password_hash.clone()), password).await?;
+    let ok = app
+        .passwords
+        .verify(account.as_ref().map(|a| a.password_hash.clone()), password)
+        .await?;
     let subject = subject_of(account.as_ref(), &login);
     let limits = app.limits;
     if !ok {
@@ -144,7 +185,9 @@ pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<S
                 if let Some(left) = throttle::ban_left(tx, &subject, &ip, now)? {
                     return Ok(Err(left));
                 }
-                Ok(Ok(throttle::record_failure(tx, &subject, &ip, now, limits)?))
+                Ok(Ok(throttle::record_failure(
+                    tx, &subject, &ip, now, limits,
+                )?))
             })
             .await?;
         return Err(match failure {
@@ -153,7 +196,9 @@ pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<S
             Ok(Failure::Banned { attempts }) => LoginError::JustBanned { attempts },
         });
     }
-    let Some(account) = account else { return Err(LoginError::Failed { attempts: 0 }) };
+    let Some(account) = account else {
+        return Err(LoginError::Failed { attempts: 0 });
+    };
     if let Some(seconds_left) = account.ban_left(now()) {
         return Err(LoginError::Banned { seconds_left });
     }
@@ -241,7 +286,11 @@ pub async fn refresh_owner(app: &App, token: &str) -> Result<Option<i64>, ApiErr
 }
 
 /// Ends a session: the family of `refresh_token`, or else the caller's own (`session`).
-pub async fn logout(app: &App, refresh_token: Option<&str>, session: Option<(i64, String)>) -> Result<bool, ApiError> {
+pub async fn logout(
+    app: &App,
+    refresh_token: Option<&str>,
+    session: Option<(i64, String)>,
+) -> Result<bool, ApiError> {
     let hash = refresh_token.map(hash_token);
     app.db
         .write(move |tx| {

@@ -40,7 +40,12 @@ pub enum Failure {
 }
 
 /// Seconds left on a ban of `subject` or of the whole ip, if any.
-pub fn ban_left(conn: &Connection, subject: &str, ip: &str, now: i64) -> rusqlite::Result<Option<i64>> {
+pub fn ban_left(
+    conn: &Connection,
+    subject: &str,
+    ip: &str,
+    now: i64,
+) -> rusqlite::Result<Option<i64>> {
     let until: Option<i64> = conn
         .query_row(
             "SELECT MAX(banned_until) FROM login_attempts
@@ -54,7 +59,13 @@ pub fn ban_left(conn: &Connection, subject: &str, ip: &str, now: i64) -> rusqlit
 }
 
 /// Counts one failure of `subject` from `ip` (and one for the ip across names).
-pub fn record_failure(conn: &Connection, subject: &str, ip: &str, now: i64, limits: Limits) -> rusqlite::Result<Failure> {
+pub fn record_failure(
+    conn: &Connection,
+    subject: &str,
+    ip: &str,
+    now: i64,
+    limits: Limits,
+) -> rusqlite::Result<Failure> {
     let attempts = bump(conn, subject, ip, now, limits.cooldown)?;
     if attempts >= limits.max_attempts {
         ban(conn, subject, ip, now + limits.ban_duration)?;
@@ -65,11 +76,21 @@ pub fn record_failure(conn: &Connection, subject: &str, ip: &str, now: i64, limi
             ban(conn, ANY_NAME, ip, now + limits.ban_duration)?;
         }
     }
-    Ok(if attempts >= limits.max_attempts { Failure::Banned { attempts } } else { Failure::Counted { attempts } })
+    Ok(if attempts >= limits.max_attempts {
+        Failure::Banned { attempts }
+    } else {
+        Failure::Counted { attempts }
+    })
 }
 
 /// Adds one failure, starting again from one after `cooldown` quiet seconds or an expired ban.
-fn bump(conn: &Connection, subject: &str, ip: &str, now: i64, cooldown: i64) -> rusqlite::Result<i64> {
+fn bump(
+    conn: &Connection,
+    subject: &str,
+    ip: &str,
+    now: i64,
+    cooldown: i64,
+) -> rusqlite::Result<i64> {
     conn.query_row(
         "INSERT INTO login_attempts (subject, ip, failures, last_failure_at) VALUES (?1, ?2, 1, ?3)
          ON CONFLICT (subject, ip) DO UPDATE SET
@@ -94,7 +115,10 @@ fn ban(conn: &Connection, subject: &str, ip: &str, until: i64) -> rusqlite::Resu
 
 /// A success forgets the failures of this subject from this ip.
 pub fn clear(conn: &Connection, subject: &str, ip: &str) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM login_attempts WHERE subject = ?1 AND ip = ?2", params![subject, ip])?;
+    conn.execute(
+        "DELETE FROM login_attempts WHERE subject = ?1 AND ip = ?2",
+        params![subject, ip],
+    )?;
     Ok(())
 }
 
@@ -113,7 +137,13 @@ pub struct AttemptRow {
 }
 
 /// Attempt rows, newest failure first; only the active bans when `banned_only`.
-pub fn list(conn: &Connection, banned_only: bool, now: i64, before: i64, limit: i64) -> rusqlite::Result<Vec<AttemptRow>> {
+pub fn list(
+    conn: &Connection,
+    banned_only: bool,
+    now: i64,
+    before: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<AttemptRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.id, l.subject, a.id, a.username, l.ip, l.failures, l.last_failure_at, l.banned_until
          FROM login_attempts l
@@ -142,5 +172,9 @@ pub fn lift(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 }
 
 pub fn active_bans(conn: &Connection, now: i64) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COUNT(*) FROM login_attempts WHERE banned_until > ?1", [now], |r| r.get(0))
+    conn.query_row(
+        "SELECT COUNT(*) FROM login_attempts WHERE banned_until > ?1",
+        [now],
+        |r| r.get(0),
+    )
 }

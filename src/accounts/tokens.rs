@@ -60,18 +60,23 @@ impl Tokens {
             ver: version,
             sid: session.to_owned(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| ApiError::internal(format!("jwt encode: {e}")))
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ApiError::internal(format!("jwt encode: {e}")))
     }
 
     /// The claims of a valid access token, or 902 for anything else (forged, expired, not
     /// yet valid, another algorithm, another audience, another type).
     pub fn check(&self, token: &str) -> Result<(i64, Claims), ApiError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| ApiError::invalid_token())?;
+        let data = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| ApiError::invalid_token())?;
         let claims = data.claims;
         if claims.typ != ACCESS_TYPE {
             return Err(ApiError::invalid_token());
         }
-        let id = claims.sub.parse::<i64>().map_err(|_| ApiError::invalid_token())?;
+        let id = claims
+            .sub
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid_token())?;
         Ok((id, claims))
     }
 }

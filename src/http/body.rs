@@ -28,8 +28,15 @@ where
 }
 
 async fn read_body(req: &Request<'_>, data: Data<'_>) -> Result<Vec<u8>, ApiError> {
-    let limit = req.limits().get("json").unwrap_or(DEFAULT_LIMIT_BYTES.bytes());
-    let body = data.open(limit).into_bytes().await.map_err(|e| ApiError::bad_request(format!("The body could not be read: {e}")))?;
+    let limit = req
+        .limits()
+        .get("json")
+        .unwrap_or(DEFAULT_LIMIT_BYTES.bytes());
+    let body = data
+        .open(limit)
+        .into_bytes()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("The body could not be read: {e}")))?;
     if !body.is_complete() {
         return Err(ApiError::too_large(limit));
     }
@@ -38,7 +45,11 @@ async fn read_body(req: &Request<'_>, data: Data<'_>) -> Result<Vec<u8>, ApiErro
 
 /// Parses `bytes` as JSON into `T`, naming the offending field on failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        bytes
+    };
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -48,8 +59,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
         let text = inner.to_string();
         let rule = text.split(" at line ").next().unwrap_or(&text).to_owned();
-        if let Some(field) = rule.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
-            let field = if path == "." { field.to_owned() } else { format!("{path}.{field}") };
+        if let Some(field) = rule
+            .strip_prefix("missing field `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
+            let field = if path == "." {
+                field.to_owned()
+            } else {
+                format!("{path}.{field}")
+            };
             return ApiError::missing(&field);
         }
         if path == "." {
@@ -57,8 +75,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
         ApiError::invalid(&path, rule)
     })?;
-    de.end().map_err(|e| ApiError::bad_request(format!("The body is not valid JSON ({e}).")))?;
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON ({e}).")))?;
     Ok(value)
+}
+
+/// Reads and parses a JSON body, for handlers that are not written with Rocket's macros.
+pub async fn read_json<T: DeserializeOwned>(
+    req: &Request<'_>,
+    data: Data<'_>,
+) -> Result<T, ApiError> {
+    parse_json(&read_body(req, data).await?)
 }
 
 #[rocket::async_trait]
@@ -93,7 +120,11 @@ impl Params {
         Params(map)
     }
 
-    fn merge_body(&mut self, content_type: Option<&ContentType>, bytes: &[u8]) -> Result<(), ApiError> {
+    fn merge_body(
+        &mut self,
+        content_type: Option<&ContentType>,
+        bytes: &[u8],
+    ) -> Result<(), ApiError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
@@ -109,11 +140,19 @@ impl Params {
     }
 
     fn expand_data(&mut self) -> Result<(), ApiError> {
-        let Some(data) = self.0.remove("data") else { return Ok(()) };
+        let Some(data) = self.0.remove("data") else {
+            return Ok(());
+        };
         let fields = match data {
             Value::Object(map) => map,
-            Value::String(text) => parse_json::<Map<String, Value>>(text.as_bytes())
-                .map_err(|_| ApiError::invalid("data", "must be a JSON object, such as {\"username\": \"…\"}"))?,
+            Value::String(text) => {
+                parse_json::<Map<String, Value>>(text.as_bytes()).map_err(|_| {
+                    ApiError::invalid(
+                        "data",
+                        "must be a JSON object, such as {\"username\": \"…\"}",
+                    )
+                })?
+            }
             _ => return Err(ApiError::invalid("data", "must be a JSON object")),
         };
         self.0.extend(fields);
@@ -148,9 +187,16 @@ impl Params {
     pub fn i64(&self, name: &str) -> Result<Option<i64>, ApiError> {
         match self.value(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| ApiError::invalid(name, "must be an integer")),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid(name, "must be an integer")),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| ApiError::invalid(name, "must be an integer")),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::invalid(name, "must be an integer")),
             Some(_) => Err(ApiError::invalid(name, "must be an integer")),
         }
     }
@@ -197,19 +243,33 @@ mod tests {
 
     #[test]
     fn a_missing_field_is_named() {
-        let e = parse_json::<Sample>(br#"{"age": 3}"#).err().map(|e| e.message);
-        assert_eq!(e.as_deref(), Some("Validation failed for `name`: this field is required"));
+        let e = parse_json::<Sample>(br#"{"age": 3}"#)
+            .err()
+            .map(|e| e.message);
+        assert_eq!(
+            e.as_deref(),
+            Some("Validation failed for `name`: this field is required")
+        );
     }
 
     #[test]
     fn a_wrong_type_names_the_field() {
-        let e = parse_json::<Sample>(br#"{"name": "a", "age": "x"}"#).err().map(|e| e.message).unwrap_or_default();
-        assert!(e.starts_with("Validation failed for `age`: invalid type"), "{e}");
+        let e = parse_json::<Sample>(br#"{"name": "a", "age": "x"}"#)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("Validation failed for `age`: invalid type"),
+            "{e}"
+        );
     }
 
     #[test]
     fn malformed_json_is_a_bad_request() {
-        let e = parse_json::<Sample>(b"{\"name\": ").err().map(|e| (e.status, e.message)).unwrap_or_default();
+        let e = parse_json::<Sample>(b"{\"name\": ")
+            .err()
+            .map(|e| (e.status, e.message))
+            .unwrap_or_default();
         assert_eq!(e.0, 400);
         assert!(e.1.contains("not valid JSON"), "{}", e.1);
     }

@@ -11,28 +11,47 @@ pub struct Cors {
 
 impl Cors {
     fn allows(&self, origin: &str) -> bool {
-        self.origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+        self.origins
+            .iter()
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
     }
 }
 
 #[rocket::async_trait]
 impl Fairing for Cors {
     fn info(&self) -> Info {
-        Info { name: "CORS", kind: Kind::Response }
+        Info {
+            name: "CORS",
+            kind: Kind::Response,
+        }
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        let Some(origin) = req.headers().get_one("Origin") else { return };
+        let Some(origin) = req.headers().get_one("Origin") else {
+            return;
+        };
         if !self.allows(origin) {
             return;
         }
-        res.set_header(Header::new("Access-Control-Allow-Origin", origin.to_owned()));
+        res.set_header(Header::new(
+            "Access-Control-Allow-Origin",
+            origin.to_owned(),
+        ));
         res.set_header(Header::new("Access-Control-Allow-Credentials", "true"));
         res.set_header(Header::new("Vary", "Origin"));
-        res.set_header(Header::new("Access-Control-Expose-Headers", "Retry-After, X-Request-Id"));
+        res.set_header(Header::new(
+            "Access-Control-Expose-Headers",
+            "Retry-After, X-Request-Id",
+        ));
         if req.method() == rocket::http::Method::Options {
-            res.set_header(Header::new("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"));
-            res.set_header(Header::new("Access-Control-Allow-Headers", "Authorization, Content-Type"));
+            res.set_header(Header::new(
+                "Access-Control-Allow-Methods",
+                "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+            ));
+            res.set_header(Header::new(
+                "Access-Control-Allow-Headers",
+                "Authorization, Content-Type",
+            ));
             res.set_header(Header::new("Access-Control-Max-Age", "600"));
         }
     }

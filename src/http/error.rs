@@ -70,8 +70,20 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: u16, code: u32, error: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        ApiError { status, code, error: error.into(), message: message.into(), extra: Map::new(), retry_after: None }
+    pub fn new(
+        status: u16,
+        code: u32,
+        error: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            error: error.into(),
+            message: message.into(),
+            extra: Map::new(),
+            retry_after: None,
+        }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -86,8 +98,13 @@ impl ApiError {
 
     /// Bad input: names the field and the rule it broke.
     pub fn invalid(field: &str, rule: impl std::fmt::Display) -> Self {
-        ApiError::new(400, code::BAD_REQUEST, "Bad Request", format!("Validation failed for `{field}`: {rule}"))
-            .with("field", field)
+        ApiError::new(
+            400,
+            code::BAD_REQUEST,
+            "Bad Request",
+            format!("Validation failed for `{field}`: {rule}"),
+        )
+        .with("field", field)
     }
 
     pub fn missing(field: &str) -> Self {
@@ -99,11 +116,21 @@ impl ApiError {
     }
 
     pub fn no_token() -> Self {
-        ApiError::new(401, code::NO_TOKEN, "No Token Detected", "This route needs a user token: send `Authorization: Bearer <token>`.")
+        ApiError::new(
+            401,
+            code::NO_TOKEN,
+            "No Token Detected",
+            "This route needs a user token: send `Authorization: Bearer <token>`.",
+        )
     }
 
     pub fn invalid_token() -> Self {
-        ApiError::new(401, code::INVALID_TOKEN, "Invalid User Token", "The token is invalid, expired or revoked: log in again or refresh the session.")
+        ApiError::new(
+            401,
+            code::INVALID_TOKEN,
+            "Invalid User Token",
+            "The token is invalid, expired or revoked: log in again or refresh the session.",
+        )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -111,7 +138,12 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        ApiError::new(404, code::NOT_FOUND, "Not Found", format!("{what} does not exist."))
+        ApiError::new(
+            404,
+            code::NOT_FOUND,
+            "Not Found",
+            format!("{what} does not exist."),
+        )
     }
 
     pub fn conflict(code: u32, error: &'static str, message: impl Into<String>) -> Self {
@@ -119,18 +151,33 @@ impl ApiError {
     }
 
     pub fn too_large(limit: impl std::fmt::Display) -> Self {
-        ApiError::new(413, code::TOO_LARGE, "Payload Too Large", format!("The body is larger than the limit of {limit}."))
+        ApiError::new(
+            413,
+            code::TOO_LARGE,
+            "Payload Too Large",
+            format!("The body is larger than the limit of {limit}."),
+        )
     }
 
     pub fn busy() -> Self {
-        ApiError::new(503, code::BUSY, "Service Unavailable", "The server is busy checking passwords: try again in a moment.")
-            .retry_after(1)
+        ApiError::new(
+            503,
+            code::BUSY,
+            "Service Unavailable",
+            "The server is busy checking passwords: try again in a moment.",
+        )
+        .retry_after(1)
     }
 
     /// A fault of ours. The detail goes to the log, never to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         crate::http::logging::log_error(&detail.to_string());
-        ApiError::new(500, code::INTERNAL, "Internal Server Error", "Something went wrong on the server; it has been logged.")
+        ApiError::new(
+            500,
+            code::INTERNAL,
+            "Internal Server Error",
+            "Something went wrong on the server; it has been logged.",
+        )
     }
 
     /// The HTTP status actually sent: the ban status 700 travels as 429.
@@ -205,7 +252,11 @@ pub fn stash(req: &Request<'_>, error: ApiError) {
 }
 
 fn stashed(req: &Request<'_>) -> Option<ApiError> {
-    req.local_cache(|| Stashed(Mutex::new(None))).0.lock().ok()?.clone()
+    req.local_cache(|| Stashed(Mutex::new(None)))
+        .0
+        .lock()
+        .ok()?
+        .clone()
 }
 
 /// Every status Rocket may produce on its own, as the envelope.
@@ -215,15 +266,40 @@ pub fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
         return error;
     }
     match status.code {
-        400 => ApiError::bad_request("The request could not be understood: check its syntax and encoding."),
+        400 => ApiError::bad_request(
+            "The request could not be understood: check its syntax and encoding.",
+        ),
         401 => ApiError::no_token(),
         403 => ApiError::forbidden("You may not do this."),
-        404 => ApiError::new(404, code::NOT_FOUND, "Not Found", "No route matches this method and path."),
-        405 => ApiError::new(405, code::METHOD_NOT_ALLOWED, "Method Not Allowed", "This path does not accept this method."),
+        404 => ApiError::new(
+            404,
+            code::NOT_FOUND,
+            "Not Found",
+            "No route matches this method and path.",
+        ),
+        405 => ApiError::new(
+            405,
+            code::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            "This path does not accept this method.",
+        ),
         413 => ApiError::too_large("the configured size"),
-        415 => ApiError::new(415, code::UNSUPPORTED, "Unsupported Media Type", "Send the body as application/json."),
+        415 => ApiError::new(
+            415,
+            code::UNSUPPORTED,
+            "Unsupported Media Type",
+            "Send the body as application/json.",
+        ),
         422 => ApiError::bad_request("The body or a parameter has the wrong type or shape."),
-        500..=599 => ApiError::internal(format!("unhandled {status} for {}", public_path(req.uri().path().as_str()))),
-        _ => ApiError::new(status.code, status.code.into(), status.reason_lossy().to_string(), "The request was refused."),
+        500..=599 => ApiError::internal(format!(
+            "unhandled {status} for {}",
+            public_path(req.uri().path().as_str())
+        )),
+        _ => ApiError::new(
+            status.code,
+            status.code.into(),
+            status.reason_lossy().to_string(),
+            "The request was refused.",
+        ),
     }
 }

@@ -64,7 +64,10 @@ impl BearerToken {
             return (!token.is_empty()).then(|| token.to_owned());
         }
         if face_of(req.uri().path().as_str()) != Face::Rest {
-            return req.query_value::<String>("token").and_then(Result::ok).filter(|t| !t.is_empty());
+            return req
+                .query_value::<String>("token")
+                .and_then(Result::ok)
+                .filter(|t| !t.is_empty());
         }
         None
     }
@@ -114,7 +117,10 @@ impl<'r> FromRequest<'r> for Moderator {
         if user.is_moderator() {
             Outcome::Success(Moderator(user))
         } else {
-            refuse(req, ApiError::forbidden("This needs a moderator or an admin."))
+            refuse(
+                req,
+                ApiError::forbidden("This needs a moderator or an admin."),
+            )
         }
     }
 }
@@ -143,7 +149,8 @@ pub struct ClientIp(pub Option<IpAddr>);
 
 impl ClientIp {
     pub fn key(&self) -> String {
-        self.0.map_or_else(|| "unknown".to_owned(), |ip| ip.to_canonical().to_string())
+        self.0
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_canonical().to_string())
     }
 }
 
@@ -169,7 +176,12 @@ impl<'r> FromRequest<'r> for ClientIp {
                 .map(|a| a.to_canonical())
                 .collect();
             // Walk from the nearest hop back; the first address we don't trust is the client.
-            ip = forwarded.iter().rev().find(|a| !trusted.contains(a)).copied().or(socket);
+            ip = forwarded
+                .iter()
+                .rev()
+                .find(|a| !trusted.contains(a))
+                .copied()
+                .or(socket);
         }
         Outcome::Success(ClientIp(ip))
     }

@@ -14,7 +14,10 @@ use crate::http::paths::{is_secret_param, public_path};
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 fn line(level: &str, text: &str) {
-    eprintln!("{} {level} {text}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+    eprintln!(
+        "{} {level} {text}",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ")
+    );
 }
 
 pub fn log_info(text: &str) {
@@ -44,7 +47,10 @@ pub struct RequestLog {
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {
-        Info { name: "request log", kind: Kind::Request | Kind::Response }
+        Info {
+            name: "request log",
+            kind: Kind::Request | Kind::Response,
+        }
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
@@ -71,10 +77,18 @@ impl Fairing for RequestLog {
 }
 
 fn masked_query(req: &Request<'_>) -> String {
-    let Some(query) = req.uri().query() else { return String::new() };
+    let Some(query) = req.uri().query() else {
+        return String::new();
+    };
     let parts: Vec<String> = query
         .segments()
-        .map(|(k, v)| if is_secret_param(k) { format!("{k}=***") } else { format!("{k}={v}") })
+        .map(|(k, v)| {
+            if is_secret_param(k) {
+                format!("{k}=***")
+            } else {
+                format!("{k}={v}")
+            }
+        })
         .collect();
     format!("?{}", parts.join("&"))
 }

@@ -17,11 +17,24 @@ pub fn document() -> OpenApi {
                 .build(),
         )
         .build();
-    for part in [crate::accounts::rest::openapi(), crate::ops::rest::openapi()] {
+    for part in [
+        crate::accounts::rest::openapi(),
+        crate::ops::rest::openapi(),
+        crate::learning::moderation::openapi(),
+        crate::content::openapi(),
+    ] {
         doc.merge(part);
     }
     let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()));
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
     doc
 }
 

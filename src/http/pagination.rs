@@ -23,11 +23,16 @@ impl PageRequest {
     pub fn new(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(ApiError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         let before = match cursor.filter(|c| !c.is_empty()) {
             None => i64::MAX,
-            Some(c) => decode_cursor(c).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor returned by this list"))?,
+            Some(c) => decode_cursor(c).ok_or_else(|| {
+                ApiError::invalid("cursor", "is not a cursor returned by this list")
+            })?,
         };
         Ok(PageRequest { limit, before })
     }
@@ -41,7 +46,11 @@ impl PageRequest {
     pub fn page<T>(&self, mut items: Vec<T>, id_of: impl Fn(&T) -> i64) -> Page<T> {
         let more = items.len() as i64 > self.limit;
         items.truncate(self.limit as usize);
-        let next_cursor = if more { items.last().map(|last| encode_cursor(id_of(last))) } else { None };
+        let next_cursor = if more {
+            items.last().map(|last| encode_cursor(id_of(last)))
+        } else {
+            None
+        };
         Page { items, next_cursor }
     }
 }
@@ -59,7 +68,11 @@ fn encode_cursor(id: i64) -> String {
 
 fn decode_cursor(cursor: &str) -> Option<i64> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    std::str::from_utf8(&bytes).ok()?.strip_prefix("id:")?.parse().ok()
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix("id:")?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -76,7 +89,12 @@ mod tests {
 
     #[test]
     fn page_reports_a_next_cursor_only_when_more_rows_exist() {
-        let req = PageRequest::new(Some(2), None).map_err(|e| e.message).unwrap_or(PageRequest { limit: 2, before: 0 });
+        let req = PageRequest::new(Some(2), None)
+            .map_err(|e| e.message)
+            .unwrap_or(PageRequest {
+                limit: 2,
+                before: 0,
+            });
         let page = req.page(vec![5, 4, 3], |x| *x);
         assert_eq!(page.items, vec![5, 4]);
         assert_eq!(page.next_cursor.as_deref().and_then(decode_cursor), Some(4));

@@ -53,7 +53,15 @@ pub fn public_path(path: &str) -> String {
 pub fn is_secret_param(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "pass" | "password" | "token" | "refresh" | "refresh_token" | "data" | "oldpassword" | "newpassword" | "code"
+        "pass"
+            | "password"
+            | "token"
+            | "refresh"
+            | "refresh_token"
+            | "data"
+            | "oldpassword"
+            | "newpassword"
+            | "code"
     )
 }
 

@@ -6,5 +6,7 @@ pub mod rest;
 use rocket::{Build, Rocket};
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket.mount("/", rocket::routes![rest::health]).mount("/api/v1", rest::routes())
+    rocket
+        .mount("/", rocket::routes![rest::health])
+        .mount("/api/v1", rest::routes())
 }

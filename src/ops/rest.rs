@@ -40,8 +40,18 @@ pub async fn health(app: &State<App>) -> Result<Json<Health>, ApiError> {
     app.db
         .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
         .await
-        .map_err(|_| ApiError::new(503, 1503, "Service Unavailable", "The database does not answer."))?;
-    Ok(Json(Health { status: "ok", database: "ok" }))
+        .map_err(|_| {
+            ApiError::new(
+                503,
+                1503,
+                "Service Unavailable",
+                "The database does not answer.",
+            )
+        })?;
+    Ok(Json(Health {
+        status: "ok",
+        database: "ok",
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,9 +109,25 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
-async fn attempt_page(app: &App, banned_only: bool, limit: Option<i64>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
+async fn attempt_page(
+    app: &App,
+    banned_only: bool,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<Json<Page<AttemptRow>>, ApiError> {
     let page = PageRequest::new(limit, cursor.as_deref())?;
-    let rows = app.db.read(move |c| Ok(throttle::list(c, banned_only, now(), page.before, page.fetch())?)).await?;
+    let rows = app
+        .db
+        .read(move |c| {
+            Ok(throttle::list(
+                c,
+                banned_only,
+                now(),
+                page.before,
+                page.fetch(),
+            )?)
+        })
+        .await?;
     Ok(Json(page.page(rows, |r| r.id)))
 }
 
@@ -109,7 +135,12 @@ async fn attempt_page(app: &App, banned_only: bool, limit: Option<i64>, cursor: 
 #[utoipa::path(get, path = "/api/v1/admin/attempts", tag = "operations", params(PageQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/attempts?<limit>&<cursor>")]
-async fn attempts(app: &State<App>, _admin: Admin, limit: Option<i64>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
+async fn attempts(
+    app: &State<App>,
+    _admin: Admin,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<Json<Page<AttemptRow>>, ApiError> {
     attempt_page(app, false, limit, cursor).await
 }
 
@@ -117,7 +148,12 @@ async fn attempts(app: &State<App>, _admin: Admin, limit: Option<i64>, cursor: O
 #[utoipa::path(get, path = "/api/v1/admin/bans", tag = "operations", params(PageQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/bans?<limit>&<cursor>")]
-async fn bans(app: &State<App>, _admin: Admin, limit: Option<i64>, cursor: Option<String>) -> Result<Json<Page<AttemptRow>>, ApiError> {
+async fn bans(
+    app: &State<App>,
+    _admin: Admin,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<Json<Page<AttemptRow>>, ApiError> {
     attempt_page(app, true, limit, cursor).await
 }
 
@@ -141,9 +177,15 @@ impl<'r> rocket::response::Responder<'r, 'static> for BackupFile {
         let name = format!("preau-{}.db", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
         rocket::Response::build()
             .header(ContentType::Binary)
-            .header(Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")))
+            .header(Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ))
             .header(Header::new("Cache-Control", "no-store"))
-            .sized_body(Some(self.1 as usize), rocket::tokio::fs::File::from_std(self.0))
+            .sized_body(
+                Some(self.1 as usize),
+                rocket::tokio::fs::File::from_std(self.0),
+            )
             .ok()
     }
 }
@@ -155,11 +197,16 @@ impl<'r> rocket::response::Responder<'r, 'static> for BackupFile {
 async fn download_backup(app: &State<App>, _admin: Admin) -> Result<BackupFile, ApiError> {
     app.db
         .read(|c| {
-            let dir = tempfile::tempdir().map_err(|e| ApiError::internal(format!("backup temp dir: {e}")))?;
+            let dir = tempfile::tempdir()
+                .map_err(|e| ApiError::internal(format!("backup temp dir: {e}")))?;
             let path = dir.path().join("backup.db");
             backup::snapshot(c, &path)?;
-            let file = std::fs::File::open(&path).map_err(|e| ApiError::internal(format!("backup open: {e}")))?;
-            let len = file.metadata().map_err(|e| ApiError::internal(format!("backup size: {e}")))?.len();
+            let file = std::fs::File::open(&path)
+                .map_err(|e| ApiError::internal(format!("backup open: {e}")))?;
+            let len = file
+                .metadata()
+                .map_err(|e| ApiError::internal(format!("backup size: {e}")))?
+                .len();
             Ok(BackupFile(file, len))
         })
         .await
