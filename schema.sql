@@ -12,15 +12,18 @@ CREATE TABLE groups (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
     parent_id  INTEGER REFERENCES groups (id) ON DELETE RESTRICT,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX groups_parent ON groups (parent_id);
 
+-- An avatar is a file of the avatar folder; `path` is its name there.
 CREATE TABLE avatars (
-    id           INTEGER PRIMARY KEY,
-    path         TEXT NOT NULL CONSTRAINT avatars_path_unique UNIQUE,
-    content_type TEXT NOT NULL,
-    created_at   INTEGER NOT NULL
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    path       TEXT NOT NULL CONSTRAINT avatars_path_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE accounts (
@@ -226,3 +229,98 @@ CREATE TABLE attempt_codes (
     updated_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX attempt_codes_attempt ON attempt_codes (attempt_id, id);
+
+-- version 3
+-- Community: blog, forum, likes.
+
+CREATE TABLE blog_categories (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL COLLATE NOCASE CONSTRAINT blog_categories_name_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE blog_posts (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    category_id INTEGER NOT NULL REFERENCES blog_categories (id) ON DELETE RESTRICT,
+    locale_id   INTEGER NOT NULL DEFAULT 1 REFERENCES locales (id) ON DELETE RESTRICT,
+    title       TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    hidden      INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX blog_posts_category ON blog_posts (category_id, id);
+CREATE INDEX blog_posts_account ON blog_posts (account_id, id);
+
+CREATE TABLE blog_comments (
+    id         INTEGER PRIMARY KEY,
+    post_id    INTEGER NOT NULL REFERENCES blog_posts (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    hidden     INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX blog_comments_post ON blog_comments (post_id, id);
+
+CREATE TABLE forum_categories (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL COLLATE NOCASE CONSTRAINT forum_categories_name_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE forums (
+    id          INTEGER PRIMARY KEY,
+    category_id INTEGER NOT NULL REFERENCES forum_categories (id) ON DELETE RESTRICT,
+    name        TEXT NOT NULL,
+    description TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX forums_category ON forums (category_id, id);
+
+CREATE TABLE forum_subjects (
+    id         INTEGER PRIMARY KEY,
+    forum_id   INTEGER NOT NULL REFERENCES forums (id) ON DELETE CASCADE,
+    locale_id  INTEGER NOT NULL DEFAULT 1 REFERENCES locales (id) ON DELETE RESTRICT,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    title      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX forum_subjects_forum ON forum_subjects (forum_id, id);
+CREATE INDEX forum_subjects_account ON forum_subjects (account_id, id);
+
+-- The hot path: `GET /api/v1/forum/posts?subject=…` is one range scan of forum_posts_subject.
+CREATE TABLE forum_posts (
+    id         INTEGER PRIMARY KEY,
+    subject_id INTEGER NOT NULL REFERENCES forum_subjects (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    likes      INTEGER NOT NULL DEFAULT 0 CHECK (likes >= 0),
+    hidden     INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX forum_posts_subject ON forum_posts (subject_id, id);
+CREATE INDEX forum_posts_account ON forum_posts (account_id, id);
+
+CREATE TABLE forum_post_likes (
+    post_id    INTEGER NOT NULL REFERENCES forum_posts (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (post_id, account_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX forum_post_likes_account ON forum_post_likes (account_id);
+-- The like count follows the like rows, including those removed with a deleted account.
+CREATE TRIGGER forum_post_likes_count_up AFTER INSERT ON forum_post_likes
+BEGIN
+    UPDATE forum_posts SET likes = likes + 1 WHERE id = NEW.post_id;
+END;
+CREATE TRIGGER forum_post_likes_count_down AFTER DELETE ON forum_post_likes
+BEGIN
+    UPDATE forum_posts SET likes = MAX(likes - 1, 0) WHERE id = OLD.post_id;
+END;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin_ui;
 pub mod app;
 pub mod cli;
+pub mod community;
 pub mod config;
 pub mod content;
 pub mod db;

@@ -13,8 +13,16 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use crate::accounts::Level;
+use crate::config::Config;
 use crate::http::error::ApiError;
 use crate::http::guards::AuthUser;
+
+/// Limits shared by the resources (characters).
+pub const TITLE_MAX: usize = 200;
+pub const CONTENT_MAX: usize = 100_000;
+pub const COMMENT_MAX: usize = 5_000;
+pub const NAME_MAX: usize = 64;
+pub const DESCRIPTION_MAX: usize = 1_000;
 
 /// The type and limits of a field.
 #[derive(Debug, Clone, Copy)]
@@ -142,7 +150,7 @@ pub struct Parent {
 
 /// Extra rules a description can add, run inside the write transaction with the row as it
 /// will be (existing values merged with the change).
-pub type Check = fn(&Connection, &AuthUser, &Map<String, Value>) -> Result<(), ApiError>;
+pub type Check = fn(&Connection, &AuthUser, &Map<String, Value>, &Config) -> Result<(), ApiError>;
 
 /// Everything the generic code needs to know about one resource.
 pub struct Resource {
@@ -189,7 +197,10 @@ impl Resource {
 
 /// Every resource of every domain.
 pub fn registry() -> impl Iterator<Item = &'static Resource> + Clone {
-    crate::learning::RESOURCES.iter().copied()
+    crate::learning::RESOURCES
+        .iter()
+        .chain(crate::community::RESOURCES)
+        .copied()
 }
 
 /// Mounts the REST and seed routes of every resource.
@@ -212,6 +223,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Public rows.
 pub const EVERYONE: &str = "1";
+/// Rows not hidden by moderation, or the author's own, or for staff.
+pub const SHOWN_OR_AUTHOR: &str = "(hidden = 0 OR account_id = :me OR :staff)";
 /// The author and staff only.
 pub const AUTHOR_AND_STAFF: &str = "(account_id = :me OR :staff)";
 /// Approved rows for everyone; pending and rejected ones for their author and staff.

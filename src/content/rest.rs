@@ -165,10 +165,11 @@ async fn run(
             if let Some((field, pid)) = parent {
                 body.insert(field.to_owned(), Value::from(pid));
             }
+            let app2 = app.clone();
             let row = app
                 .db
                 .write(move |tx| {
-                    let id = store::create(tx, res, &user, &body)?;
+                    let id = store::create(tx, &app2.config, res, &user, &body)?;
                     store::get(tx, res, viewer, id)
                 })
                 .await?;
@@ -177,11 +178,12 @@ async fn run(
         Op::Update => {
             let id = path_id(req, id_index, "id")?;
             let body = body(req, data).await?;
+            let app2 = app.clone();
             let row = app
                 .db
                 .write(move |tx| {
                     check_parent(&store::get(tx, res, viewer, id)?, parent)?;
-                    store::update(tx, res, &user, id, &body)?;
+                    store::update(tx, &app2.config, res, &user, id, &body)?;
                     store::get(tx, res, viewer, id)
                 })
                 .await?;

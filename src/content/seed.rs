@@ -15,7 +15,8 @@ use crate::content::store;
 use crate::db::now_ms;
 use crate::http::body::read_json;
 use crate::http::error::ApiError;
-use crate::http::guards::{AuthUser, BearerToken};
+use crate::http::guards::BearerToken;
+use crate::http::seed::{seed_caller, target_id};
 
 #[derive(Clone)]
 struct Modify(&'static Resource);
@@ -25,48 +26,6 @@ pub fn routes(res: &'static Resource) -> Vec<Route> {
         .map(|path| Route::new(Method::Post, path, Modify(res)))
         .into_iter()
         .collect()
-}
-
-/// The caller of a seed 000 route: `Authorization: Bearer` or `?token=` (`bearer`), or the
-/// body's `token`.
-pub async fn seed_caller(
-    app: &App,
-    bearer: Option<String>,
-    body: &Map<String, Value>,
-) -> Result<AuthUser, ApiError> {
-    let token = bearer.or_else(|| {
-        body.get("token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    });
-    app.authenticate(&token.ok_or_else(ApiError::no_token)?)
-        .await
-}
-
-/// The target's id: the body's `id`, else the `id` query parameter; 0 or absent means none.
-pub fn target_id(body: &Map<String, Value>, query: Option<&str>) -> Result<Option<i64>, ApiError> {
-    let id = match body.get("id").filter(|v| !v.is_null()) {
-        Some(v) => Some(
-            v.as_i64()
-                .ok_or_else(|| ApiError::invalid("id", "must be an integer"))?,
-        ),
-        None => query
-            .map(|q| {
-                q.trim()
-                    .parse::<i64>()
-                    .map_err(|_| ApiError::invalid("id", "must be an integer"))
-            })
-            .transpose()?,
-    };
-    match id {
-        Some(id) if id < 0 => Err(ApiError::invalid(
-            "id",
-            "must be a positive id, or 0 to create",
-        )),
-        Some(0) | None => Ok(None),
-        Some(id) => Ok(Some(id)),
-    }
 }
 
 async fn modify(
@@ -82,10 +41,11 @@ async fn modify(
     };
     let user = seed_caller(app, bearer, &body).await?;
     let id = target_id(&body, req.query_value::<&str>("id").and_then(Result::ok))?;
+    let app2 = app.clone();
     app.db
         .write(move |tx| match id {
-            Some(id) => store::update(tx, res, &user, id, &body).map(|()| None),
-            None => store::create(tx, res, &user, &body).map(Some),
+            Some(id) => store::update(tx, &app2.config, res, &user, id, &body).map(|()| None),
+            None => store::create(tx, &app2.config, res, &user, &body).map(Some),
         })
         .await
 }

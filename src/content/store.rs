@@ -5,6 +5,7 @@ use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Statement, ToSql};
 use serde_json::{Map, Value};
 
+use crate::config::Config;
 use crate::content::{Kind, Resource, registry};
 use crate::db::now_ms;
 use crate::http::error::{ApiError, code};
@@ -169,6 +170,7 @@ fn input<'a>(body: &'a Map<String, Value>, name: &str, aliases: &[&str]) -> Opti
 /// (`existing` is `None`) required fields must be present; on update absent fields stay.
 pub fn validate(
     conn: &Connection,
+    config: &Config,
     res: &Resource,
     user: &AuthUser,
     body: &Map<String, Value>,
@@ -257,7 +259,7 @@ pub fn validate(
         for (name, value) in &out {
             merged.insert((*name).to_owned(), json_of(ValueRef::from(value)));
         }
-        check(conn, user, &merged)?;
+        check(conn, user, &merged, config)?;
     }
     Ok(out)
 }
@@ -297,6 +299,7 @@ fn constraint(res: &Resource, e: rusqlite::Error) -> ApiError {
 /// Inserts a row; returns its id.
 pub fn create(
     conn: &Connection,
+    config: &Config,
     res: &Resource,
     user: &AuthUser,
     body: &Map<String, Value>,
@@ -307,7 +310,7 @@ pub fn create(
             res.name
         )));
     }
-    let mut columns = validate(conn, res, user, body, None)?;
+    let mut columns = validate(conn, config, res, user, body, None)?;
     if let Some(owner) = res.owner {
         columns.push((owner, Sql::Integer(user.id)));
     }
@@ -364,13 +367,14 @@ pub fn for_write(
 /// `pending`.
 pub fn update(
     conn: &Connection,
+    config: &Config,
     res: &Resource,
     user: &AuthUser,
     id: i64,
     body: &Map<String, Value>,
 ) -> Result<(), ApiError> {
     let existing = for_write(conn, res, user, id, false)?;
-    let mut columns = validate(conn, res, user, body, Some(&existing))?;
+    let mut columns = validate(conn, config, res, user, body, Some(&existing))?;
     if let Some(parent) = res.parent {
         columns.retain(|(name, _)| *name != parent.field);
     }

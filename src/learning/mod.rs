@@ -10,14 +10,13 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use crate::accounts::Level;
-use crate::content::{APPROVED_OR_AUTHOR, AUTHOR_AND_STAFF, EVERYONE, Field, Parent, Resource};
+use crate::config::Config;
+use crate::content::{
+    APPROVED_OR_AUTHOR, AUTHOR_AND_STAFF, COMMENT_MAX, CONTENT_MAX, EVERYONE, Field, NAME_MAX,
+    Parent, Resource, TITLE_MAX,
+};
 use crate::http::error::ApiError;
 use crate::http::guards::AuthUser;
-
-pub const TITLE_MAX: usize = 200;
-pub const CONTENT_MAX: usize = 100_000;
-pub const COMMENT_MAX: usize = 5_000;
-pub const NAME_MAX: usize = 64;
 
 pub static RESOURCES: &[&Resource] = &[
     &LOCALES,
@@ -310,6 +309,7 @@ fn check_grade(
     conn: &Connection,
     user: &AuthUser,
     grade: &Map<String, Value>,
+    _: &Config,
 ) -> Result<(), ApiError> {
     let exercise = grade
         .get("exercise_id")

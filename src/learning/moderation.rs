@@ -11,12 +11,12 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::content::Resource;
-use crate::content::seed::{seed_caller, target_id};
 use crate::content::store::{self, Viewer};
 use crate::db::now_ms;
 use crate::http::body::JsonBody;
 use crate::http::error::ApiError;
 use crate::http::guards::{AuthUser, BearerToken, Moderator};
+use crate::http::seed::{seed_caller, target_id};
 use crate::learning::{COURSES, EXERCISES};
 use crate::validate;
 
