@@ -57,6 +57,10 @@ pub fn routes(res: &'static Resource) -> Vec<Route> {
     .collect()
 }
 
+fn segments(path: &str) -> usize {
+    path.split('/').filter(|s| !s.is_empty()).count()
+}
+
 /// The id in the `index`th segment after the mount point (`courses/<1>/comments/<3>`).
 fn path_id(req: &Request<'_>, index: usize, name: &str) -> Result<i64, ApiError> {
     match req.param::<i64>(index) {
@@ -104,7 +108,7 @@ async fn parent_of(
     let Some(parent) = res.parent else {
         return Ok(None);
     };
-    let pid = path_id(req, 1, parent.field)?;
+    let pid = path_id(req, segments(parent.path), parent.field)?;
     let Some(Kind::Ref { table, .. }) = res.field(parent.field).map(|f| f.kind) else {
         return Err(ApiError::internal(format!(
             "{}: parent field is not a reference",
@@ -133,7 +137,11 @@ async fn run(
 ) -> Result<(Status, Option<Value>), ApiError> {
     let viewer = Viewer::of(Some(&user));
     let parent = parent_of(app, req, res, viewer).await?;
-    let id_index = if parent.is_some() { 3 } else { 1 };
+    // Segments after the mount point: `forum/posts/<id>`, `blog/posts/<pid>/comments/<id>`.
+    let id_index = match res.parent {
+        Some(p) => segments(p.path) + 1 + segments(res.path),
+        None => segments(res.path),
+    };
     match op {
         Op::List => {
             let page = PageRequest::new(
