@@ -233,8 +233,9 @@ pub fn validate(
                 let id = value
                     .as_i64()
                     .ok_or_else(|| ApiError::invalid(field.name, "must be an integer id"))?;
+                // 0 is the seeds' "none": the default where the column has one (a locale).
                 if id == 0 && !field.required {
-                    out.push((field.name, Sql::Null));
+                    out.push((field.name, field.default.map_or(Sql::Null, Sql::Integer)));
                     continue;
                 }
                 let owner = visible_owner(conn, table, id, viewer)?.ok_or_else(|| {
