@@ -8,9 +8,10 @@ use rocket::{State, post, routes};
 use serde_json::{Map, Value};
 
 use crate::accounts::service::{self, ProfileChange};
+use crate::accounts::{model, passwords};
 use crate::app::App;
 use crate::http::body::JsonBody;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, code};
 use crate::http::guards::BearerToken;
 use crate::http::seed::{seed_caller, target_id};
 
@@ -43,6 +44,33 @@ fn link(body: &Map<String, Value>, name: &str) -> Result<Option<Option<i64>>, Ap
     }
 }
 
+/// Checks the new password before anything is written: the profile change and the reset are
+/// two writes, and a refused password must not leave the profile half changed.
+async fn refuse_weak(
+    app: &App,
+    target: i64,
+    new_username: Option<&str>,
+    password: &str,
+) -> Result<(), ApiError> {
+    let username = match new_username {
+        Some(name) => name.to_owned(),
+        None => match app.db.read(move |c| model::find(c, target)).await? {
+            Some(account) => account.username,
+            // update_profile answers 404 before any reset.
+            None => return Ok(()),
+        },
+    };
+    match passwords::weakness(password, &username) {
+        None => Ok(()),
+        Some(reason) => Err(ApiError::conflict(
+            code::PASSWORD_NOT_SECURE,
+            "Password Not Secure",
+            format!("The password {reason}."),
+        )
+        .with("field", "password")),
+    }
+}
+
 #[post("/account/modify?<id>", data = "<body>")]
 async fn account_modify(
     app: &State<App>,
@@ -68,8 +96,12 @@ async fn account_modify(
             "Only an admin may change the group of an account.",
         ));
     }
+    let username = text(&body, "username")?;
+    if let Some(password) = &password {
+        refuse_weak(app, target, username.as_deref(), password).await?;
+    }
     let change = ProfileChange {
-        username: text(&body, "username")?,
+        username,
         email: text(&body, "email")?,
         group_id,
         avatar_id: link(&body, "avatar_id")?,
