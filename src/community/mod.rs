@@ -195,7 +195,7 @@ pub static FORUM_POSTS: Resource = Resource {
             i64::MAX,
             "Kept by the like routes; set directly by moderators only.",
         )
-        .optional()
+        .or(0)
         .staff_only(),
     ],
     owner: Some("account_id"),

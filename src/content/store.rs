@@ -159,6 +159,17 @@ fn visible_owner(
     Ok(found.then_some(None))
 }
 
+/// Whether `value` says "none" for an optional field: null, an empty text (the seeds' templates
+/// send `""`), or the id 0. The field then takes its default, or NULL.
+fn clears(kind: Kind, value: &Value) -> bool {
+    match (kind, value) {
+        (_, Value::Null) => true,
+        (Kind::Text { .. }, Value::String(s)) => s.trim().is_empty(),
+        (Kind::Ref { .. }, v) => v.as_i64() == Some(0),
+        _ => false,
+    }
+}
+
 /// Reads `field` from the body under its name or one of its aliases.
 fn input<'a>(body: &'a Map<String, Value>, name: &str, aliases: &[&str]) -> Option<&'a Value> {
     std::iter::once(name)
@@ -193,7 +204,18 @@ pub fn validate(
     }
     let mut out = Vec::new();
     for field in res.fields {
-        let value = input(body, field.name, field.aliases).filter(|v| !v.is_null());
+        let raw = input(body, field.name, field.aliases);
+        let value = raw.filter(|v| !v.is_null());
+        if !field.required && raw.is_some_and(|v| clears(field.kind, v)) {
+            if field.staff_only && !user.is_moderator() {
+                return Err(ApiError::forbidden(format!(
+                    "Only a moderator or an admin may set `{}`.",
+                    field.name
+                )));
+            }
+            out.push((field.name, field.default.map_or(Sql::Null, Sql::Integer)));
+            continue;
+        }
         let Some(value) = value else {
             if existing.is_none() {
                 if let Some(default) = field.default {
@@ -233,11 +255,6 @@ pub fn validate(
                 let id = value
                     .as_i64()
                     .ok_or_else(|| ApiError::invalid(field.name, "must be an integer id"))?;
-                // 0 is the seeds' "none": the default where the column has one (a locale).
-                if id == 0 && !field.required {
-                    out.push((field.name, field.default.map_or(Sql::Null, Sql::Integer)));
-                    continue;
-                }
                 let owner = visible_owner(conn, table, id, viewer)?.ok_or_else(|| {
                     ApiError::invalid(
                         field.name,
@@ -290,6 +307,10 @@ fn constraint(res: &Resource, e: rusqlite::Error) -> ApiError {
                 res.name
             ),
         );
+    }
+    if let Some(column) = text.strip_prefix("NOT NULL constraint failed: ") {
+        let field = column.rsplit('.').next().unwrap_or(column).trim();
+        return ApiError::invalid(field, "must not be empty");
     }
     if text.contains("CHECK constraint failed") {
         return ApiError::bad_request(format!("Validation failed for the {}: {text}", res.name));
