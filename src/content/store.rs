@@ -204,15 +204,27 @@ pub fn validate(
     }
     let mut out = Vec::new();
     for field in res.fields {
-        let raw = input(body, field.name, field.aliases);
-        let value = raw.filter(|v| !v.is_null());
-        if !field.required && raw.is_some_and(|v| clears(field.kind, v)) {
-            if field.staff_only && !user.is_moderator() {
+        let mut raw = input(body, field.name, field.aliases);
+        if field.staff_only
+            && !user.is_moderator()
+            && let Some(v) = raw
+        {
+            // A body may repeat the current value (the seed's template carries `likes`), not
+            // change it.
+            let current = existing
+                .and_then(|row| row.get(field.name))
+                .cloned()
+                .unwrap_or_else(|| field.default.map_or(Value::Null, Value::from));
+            if *v != current {
                 return Err(ApiError::forbidden(format!(
                     "Only a moderator or an admin may set `{}`.",
                     field.name
                 )));
             }
+            raw = None;
+        }
+        let value = raw.filter(|v| !v.is_null());
+        if !field.required && raw.is_some_and(|v| clears(field.kind, v)) {
             out.push((field.name, field.default.map_or(Sql::Null, Sql::Integer)));
             continue;
         }
@@ -226,12 +238,6 @@ pub fn validate(
             }
             continue;
         };
-        if field.staff_only && !user.is_moderator() {
-            return Err(ApiError::forbidden(format!(
-                "Only a moderator or an admin may set `{}`.",
-                field.name
-            )));
-        }
         let sql = match field.kind {
             Kind::Text { max, multiline } => {
                 let text = value
