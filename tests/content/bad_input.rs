@@ -358,3 +358,64 @@ fn a_bad_token_is_401_902_on_both_faces() {
     let res = w.rest(Method::Get, "/api/v1/courses", None, None);
     assert_no_token(&res);
 }
+
+#[test]
+fn an_empty_optional_text_means_none() {
+    let w = World::new();
+    let category = w.create(
+        "/api/v1/forum/categories",
+        &w.admin,
+        json!({"name": "Programming"}),
+    );
+    // The seed's template sends "" for the fields it does not fill.
+    let res = w.seed(
+        "/forum/modify",
+        Some(&w.admin),
+        json!({"forum_category_id": category, "name": "Python", "description": ""}),
+    );
+    let id = assert_seed_created(&res, "/forum/modify");
+    assert_eq!(
+        w.value("forums", "description", id),
+        serde_json::Value::Null
+    );
+    // A required text stays required.
+    let res = w.unchanged(|| {
+        w.seed(
+            "/forum/modify",
+            Some(&w.admin),
+            json!({"forum_category_id": category, "name": ""}),
+        )
+    });
+    assert_invalid(&res, "name");
+}
+
+#[test]
+fn null_clears_an_optional_field_and_restores_a_default() {
+    let w = World::new();
+    let language = w.create("/api/v1/languages", &w.admin, json!({"name": "C"}));
+    let course = w.create(
+        "/api/v1/courses",
+        &w.moderator,
+        json!({"title": "t", "content": "c", "language_id": language, "locale_id": 2}),
+    );
+    let res = w.patch(
+        &format!("/api/v1/courses/{course}"),
+        &w.moderator,
+        json!({"language_id": null, "locale_id": null}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.body["language_id"], serde_json::Value::Null);
+    assert_eq!(
+        w.value("courses", "language_id", course),
+        serde_json::Value::Null
+    );
+    assert_eq!(w.value("courses", "locale_id", course), json!(1));
+    // A required field is not cleared by null: it is left as it is.
+    let res = w.patch(
+        &format!("/api/v1/courses/{course}"),
+        &w.moderator,
+        json!({"title": null}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(w.value("courses", "title", course), json!("t"));
+}

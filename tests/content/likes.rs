@@ -297,3 +297,39 @@ fn deleting_a_likers_account_takes_their_like_back() {
     assert_eq!(res.status, 204, "{}", res.text);
     assert_eq!(likes(&w, post), 0);
 }
+
+#[test]
+fn a_member_may_repeat_the_like_count_of_the_seeds_template_but_not_change_it() {
+    let w = World::new();
+    let post = w.forum_post(&w.alice);
+    like(&w, &w.bob, post);
+    let res = w.seed(
+        "/forum/post/modify",
+        Some(&w.alice),
+        json!({"id": post, "account_id": w.alice.id, "content": "Edited", "likes": 1}),
+    );
+    assert_seed_updated(&res);
+    assert_eq!(
+        w.text("forum_posts", "content", post).as_deref(),
+        Some("Edited")
+    );
+    assert_eq!(likes(&w, post), 1);
+    for bad in [json!(2), json!(null)] {
+        let res = w.unchanged(|| {
+            w.seed(
+                "/forum/post/modify",
+                Some(&w.alice),
+                json!({"id": post, "content": "Again", "likes": bad}),
+            )
+        });
+        assert_forbidden(&res);
+    }
+    let (_, subject) = w.forum();
+    let res = w.seed(
+        "/forum/post/modify",
+        Some(&w.bob),
+        json!({"forum_subject_id": subject, "content": "New", "likes": 0}),
+    );
+    let id = assert_seed_created(&res, "/forum/post/modify");
+    assert_eq!(likes(&w, id), 0);
+}
