@@ -31,11 +31,13 @@ pub static AVATARS: Resource = Resource {
     path: "avatars",
     parent: None,
     seed: Some("/other/avatar/modify"),
+    // Uploads choose their own name; naming a file of the folder is for the staff.
     fields: &[Field::text(
         "path",
         100,
         "The file's name in the avatar folder, such as `a1b2.png`.",
-    )],
+    )
+    .staff_only()],
     owner: Some("account_id"),
     create: Level::Admin,
     moderated: false,
