@@ -183,3 +183,36 @@ fn a_member_uses_their_upload_as_their_avatar() {
     assert_seed_updated(&res);
     assert_eq!(w.value("accounts", "avatar_id", w.alice.id), json!(id));
 }
+
+#[test]
+fn a_member_cannot_point_their_avatar_at_another_file() {
+    let (w, _data) = world();
+    let res = upload(&w, &w.alice, png());
+    let id = res.body["id"].as_i64().unwrap();
+    let mine = res.body["path"].as_str().unwrap().to_owned();
+    std::fs::write(folder(&w).join("kept.png"), png()).unwrap();
+    let res = w.unchanged(|| {
+        w.seed(
+            "/other/avatar/modify",
+            Some(&w.alice),
+            json!({"id": id, "path": "kept.png"}),
+        )
+    });
+    assert_forbidden(&res);
+    let res = w.unchanged(|| {
+        w.patch(
+            &format!("/api/v1/avatars/{id}"),
+            &w.alice,
+            json!({"path": "kept.png"}),
+        )
+    });
+    assert_forbidden(&res);
+    assert_eq!(
+        w.text("avatars", "path", id).as_deref(),
+        Some(mine.as_str())
+    );
+    // Her own upload is hers to delete.
+    let res = w.delete(&format!("/api/v1/avatars/{id}"), &w.alice);
+    assert_eq!(res.status, 204, "{}", res.text);
+    assert!(!w.exists("avatars", id));
+}
