@@ -319,3 +319,43 @@ fn a_rejection_without_a_reason_gets_a_default_one() {
             .is_some_and(|r| !r.is_empty())
     );
 }
+
+#[test]
+fn a_rejection_reason_over_1000_characters_is_refused() {
+    let w = World::new();
+    let id = member_course(&w);
+    let res = w.unchanged(|| {
+        validate(
+            &w,
+            &w.moderator,
+            "courses",
+            id,
+            json!({"approved": false, "reason": "r".repeat(1001)}),
+        )
+    });
+    assert_invalid(&res, "reason");
+}
+
+#[test]
+fn editing_rejected_content_puts_it_back_in_the_queue() {
+    let w = World::new();
+    let id = member_course(&w);
+    validate(
+        &w,
+        &w.moderator,
+        "courses",
+        id,
+        json!({"approved": false, "reason": "Add examples"}),
+    );
+    let res = w.patch(
+        &format!("/api/v1/courses/{id}"),
+        &w.alice,
+        json!({"content": "*p, with examples"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.body["status"], json!("pending"));
+    assert_eq!(w.status_of("courses", id).as_deref(), Some("pending"));
+    assert_eq!(w.text("courses", "status_reason", id), None);
+    let queue = w.get("/api/v1/courses?status=pending", &w.moderator);
+    assert_eq!(ids(&queue), vec![id]);
+}

@@ -651,3 +651,46 @@ fn groups_are_written_by_admins_only() {
         },
     );
 }
+
+#[test]
+fn a_nested_list_under_a_row_the_caller_cannot_see_is_404() {
+    let w = World::new();
+    let script = w.create("/api/v1/scripts", &w.alice, json!({"content": "run"}));
+    w.create(
+        &format!("/api/v1/scripts/{script}/logs"),
+        &w.alice,
+        json!({"content": "ok"}),
+    );
+    assert_not_found(&w.get(&format!("/api/v1/scripts/{script}/logs"), &w.bob));
+    let res = w.get(&format!("/api/v1/scripts/{script}/logs"), &w.moderator);
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_nested_row_is_reached_only_under_its_own_parent() {
+    let w = World::new();
+    let (first, second) = (w.course(), w.course());
+    let comment = w.create(
+        &format!("/api/v1/courses/{first}/comments"),
+        &w.alice,
+        json!({"content": "on the first"}),
+    );
+    let elsewhere = format!("/api/v1/courses/{second}/comments/{comment}");
+    assert_not_found(&w.get(&elsewhere, &w.alice));
+    let res = w.unchanged(|| w.patch(&elsewhere, &w.alice, json!({"content": "moved?"})));
+    assert_not_found(&res);
+    let res = w.unchanged(|| w.delete(&elsewhere, &w.alice));
+    assert_not_found(&res);
+    // Nor does an edit move it.
+    let res = w.patch(
+        &format!("/api/v1/courses/{first}/comments/{comment}"),
+        &w.alice,
+        json!({"content": "still here", "course_id": second}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(
+        w.value("course_comments", "course_id", comment),
+        json!(first)
+    );
+}
