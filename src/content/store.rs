@@ -446,6 +446,20 @@ pub fn update(
 
 pub fn delete(conn: &Connection, res: &Resource, user: &AuthUser, id: i64) -> Result<(), ApiError> {
     for_write(conn, res, user, id, true)?;
+    // Rows written without a locale get the default one: it must stay.
+    let is_a_default = registry().flat_map(|r| r.fields).any(|f| {
+        matches!(f.kind, Kind::Ref { table, .. } if table == res.table) && f.default == Some(id)
+    });
+    if is_a_default {
+        return Err(ApiError::conflict(
+            code::CONFLICT,
+            "Conflict",
+            format!(
+                "The {} {id} is the default one: it cannot be deleted.",
+                res.name
+            ),
+        ));
+    }
     conn.execute(&format!("DELETE FROM {} WHERE id = ?1", res.table), [id])
         .map_err(|e| constraint(res, e))?;
     Ok(())
