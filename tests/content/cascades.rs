@@ -202,3 +202,26 @@ fn reference_data_still_in_use_cannot_be_deleted() {
     let res = w.unchanged(|| w.delete("/api/v1/locales/1", &w.admin));
     res.assert_error(409, 409, 1409);
 }
+
+#[test]
+fn the_default_locale_cannot_be_deleted() {
+    let w = World::new();
+    let res = w.unchanged(|| w.delete("/api/v1/locales/1", &w.admin));
+    res.assert_error(409, 409, 1409);
+    assert!(
+        res.body["message"].as_str().unwrap().contains("default"),
+        "{}",
+        res.text
+    );
+    let res = w.post(
+        "/api/v1/courses",
+        &w.alice,
+        json!({"title": "t", "content": "c"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    assert_eq!(res.body["locale_id"], json!(1));
+    // Another unused locale goes.
+    let res = w.delete("/api/v1/locales/2", &w.admin);
+    assert_eq!(res.status, 204, "{}", res.text);
+    assert!(!w.exists("locales", 2));
+}
