@@ -219,7 +219,7 @@ pub static EXERCISES: Resource = Resource {
         ("author", "account_id"),
         ("status", "status"),
     ],
-    check: None,
+    check: Some(check_grade_max),
     tag: "exercises",
 };
 
@@ -341,4 +341,31 @@ fn check_grade(
         ));
     }
     Ok(())
+}
+
+/// An exercise's `grade_max` stays at or above the grades already given on it.
+fn check_grade_max(
+    conn: &Connection,
+    _: &AuthUser,
+    exercise: &Map<String, Value>,
+    _: &Config,
+) -> Result<(), ApiError> {
+    let (Some(id), Some(grade_max)) = (
+        exercise.get("id").and_then(Value::as_i64),
+        exercise.get("grade_max").and_then(Value::as_i64),
+    ) else {
+        return Ok(());
+    };
+    let best: Option<i64> = conn.query_row(
+        "SELECT MAX(value) FROM grades WHERE exercise_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    match best {
+        Some(best) if best > grade_max => Err(ApiError::invalid(
+            "grade_max",
+            format!("must be at least {best}, a grade already given on this exercise"),
+        )),
+        _ => Ok(()),
+    }
 }
