@@ -445,3 +445,21 @@ fn seed_typo_aliases_and_correct_spellings_both_work() {
         assert_eq!(w.value("grades", "exercise_id", id), json!(alice_exercise));
     }
 }
+
+#[test]
+fn grade_max_cannot_drop_below_a_grade_already_given() {
+    let w = World::new();
+    let (exercise, _) = exercise_with_correction(&w);
+    assert_eq!(grade(&w, &w.alice, &w.bob, exercise, 8).status, 201);
+    let uri = format!("/api/v1/exercises/{exercise}");
+    let res = w.unchanged(|| w.patch(&uri, &w.alice, json!({"grade_max": 5})));
+    assert_invalid(&res, "grade_max");
+    assert!(
+        res.body["message"].as_str().unwrap().contains('8'),
+        "{}",
+        res.text
+    );
+    let res = w.patch(&uri, &w.alice, json!({"grade_max": 8}));
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(w.value("exercises", "grade_max", exercise), json!(8));
+}
