@@ -359,3 +359,22 @@ fn editing_rejected_content_puts_it_back_in_the_queue() {
     let queue = w.get("/api/v1/courses?status=pending", &w.moderator);
     assert_eq!(ids(&queue), vec![id]);
 }
+
+#[test]
+fn another_members_pending_course_is_404_to_every_write() {
+    let w = World::new();
+    let id = member_course(&w);
+    let uri = format!("/api/v1/courses/{id}");
+    let res = w.unchanged(|| w.patch(&uri, &w.bob, json!({"title": "mine now"})));
+    assert_not_found(&res);
+    let res = w.unchanged(|| w.delete(&uri, &w.bob));
+    assert_not_found(&res);
+    let res = w.unchanged(|| {
+        w.seed(
+            "/course/modify",
+            Some(&w.bob),
+            json!({"id": id, "title": "mine now"}),
+        )
+    });
+    assert_not_found(&res);
+}
