@@ -12,15 +12,18 @@ CREATE TABLE groups (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
     parent_id  INTEGER REFERENCES groups (id) ON DELETE RESTRICT,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX groups_parent ON groups (parent_id);
 
+-- An avatar is a file of the avatar folder; `path` is its name there.
 CREATE TABLE avatars (
-    id           INTEGER PRIMARY KEY,
-    path         TEXT NOT NULL CONSTRAINT avatars_path_unique UNIQUE,
-    content_type TEXT NOT NULL,
-    created_at   INTEGER NOT NULL
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    path       TEXT NOT NULL CONSTRAINT avatars_path_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE accounts (
@@ -82,3 +85,242 @@ CREATE TABLE login_attempts (
     CONSTRAINT login_attempts_subject_ip UNIQUE (subject, ip)
 ) STRICT;
 CREATE INDEX login_attempts_banned ON login_attempts (banned_until);
+
+-- version 2
+-- Reference data (admins) and learning content. Owned rows carry `account_id`, their author;
+-- moderated rows carry `status` ('pending' until a moderator approves or rejects them).
+CREATE TABLE locales (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL COLLATE NOCASE CONSTRAINT locales_name_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO locales (id, name, created_at, updated_at) VALUES (1, 'en', 0, 0), (2, 'fr', 0, 0);
+
+CREATE TABLE languages (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL COLLATE NOCASE CONSTRAINT languages_name_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE courses (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    locale_id     INTEGER NOT NULL DEFAULT 1 REFERENCES locales (id) ON DELETE RESTRICT,
+    language_id   INTEGER REFERENCES languages (id) ON DELETE SET NULL,
+    title         TEXT NOT NULL,
+    content       TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+    status_reason TEXT,
+    moderated_by  INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    moderated_at  INTEGER,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX courses_account ON courses (account_id, id);
+CREATE INDEX courses_status ON courses (status, id);
+CREATE INDEX courses_language ON courses (language_id, id);
+CREATE INDEX courses_locale ON courses (locale_id, id);
+
+CREATE TABLE course_comments (
+    id         INTEGER PRIMARY KEY,
+    course_id  INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX course_comments_course ON course_comments (course_id, id);
+CREATE INDEX course_comments_account ON course_comments (account_id, id);
+
+CREATE TABLE scripts (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX scripts_account ON scripts (account_id, id);
+
+CREATE TABLE script_logs (
+    id         INTEGER PRIMARY KEY,
+    script_id  INTEGER NOT NULL REFERENCES scripts (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX script_logs_script ON script_logs (script_id, id);
+
+CREATE TABLE corrections (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX corrections_account ON corrections (account_id, id);
+
+CREATE TABLE exercises (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    course_id     INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
+    title         TEXT NOT NULL,
+    instruction   TEXT NOT NULL,
+    script_id     INTEGER REFERENCES scripts (id) ON DELETE SET NULL,
+    grade_max     INTEGER NOT NULL DEFAULT 20 CHECK (grade_max BETWEEN 1 AND 1000),
+    correction_id INTEGER REFERENCES corrections (id) ON DELETE SET NULL,
+    status        TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+    status_reason TEXT,
+    moderated_by  INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    moderated_at  INTEGER,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX exercises_course ON exercises (course_id, id);
+CREATE INDEX exercises_account ON exercises (account_id, id);
+CREATE INDEX exercises_status ON exercises (status, id);
+CREATE INDEX exercises_correction ON exercises (correction_id);
+
+CREATE TABLE exercise_comments (
+    id          INTEGER PRIMARY KEY,
+    exercise_id INTEGER NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX exercise_comments_exercise ON exercise_comments (exercise_id, id);
+
+-- A grade: `account_id` is the graded member, `grader_id` who graded (the row's owner).
+CREATE TABLE grades (
+    id          INTEGER PRIMARY KEY,
+    grader_id   INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    exercise_id INTEGER NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+    value       INTEGER NOT NULL CHECK (value >= 0),
+    log_id      INTEGER REFERENCES script_logs (id) ON DELETE SET NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    CONSTRAINT grades_account_exercise_unique UNIQUE (account_id, exercise_id)
+) STRICT;
+CREATE INDEX grades_exercise ON grades (exercise_id, id);
+CREATE INDEX grades_grader ON grades (grader_id, id);
+
+-- The seed's "user exercises": a member's work on an exercise.
+CREATE TABLE attempts (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    exercise_id INTEGER NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+    grade_id    INTEGER REFERENCES grades (id) ON DELETE SET NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attempts_account ON attempts (account_id, id);
+CREATE INDEX attempts_exercise ON attempts (exercise_id, id);
+
+CREATE TABLE attempt_codes (
+    id         INTEGER PRIMARY KEY,
+    attempt_id INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attempt_codes_attempt ON attempt_codes (attempt_id, id);
+
+-- version 3
+-- Community: blog, forum, likes.
+
+CREATE TABLE blog_categories (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL COLLATE NOCASE CONSTRAINT blog_categories_name_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE blog_posts (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    category_id INTEGER NOT NULL REFERENCES blog_categories (id) ON DELETE RESTRICT,
+    locale_id   INTEGER NOT NULL DEFAULT 1 REFERENCES locales (id) ON DELETE RESTRICT,
+    title       TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    hidden      INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX blog_posts_category ON blog_posts (category_id, id);
+CREATE INDEX blog_posts_account ON blog_posts (account_id, id);
+
+CREATE TABLE blog_comments (
+    id         INTEGER PRIMARY KEY,
+    post_id    INTEGER NOT NULL REFERENCES blog_posts (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    hidden     INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX blog_comments_post ON blog_comments (post_id, id);
+
+CREATE TABLE forum_categories (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL COLLATE NOCASE CONSTRAINT forum_categories_name_unique UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE forums (
+    id          INTEGER PRIMARY KEY,
+    category_id INTEGER NOT NULL REFERENCES forum_categories (id) ON DELETE RESTRICT,
+    name        TEXT NOT NULL,
+    description TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX forums_category ON forums (category_id, id);
+
+CREATE TABLE forum_subjects (
+    id         INTEGER PRIMARY KEY,
+    forum_id   INTEGER NOT NULL REFERENCES forums (id) ON DELETE CASCADE,
+    locale_id  INTEGER NOT NULL DEFAULT 1 REFERENCES locales (id) ON DELETE RESTRICT,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    title      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX forum_subjects_forum ON forum_subjects (forum_id, id);
+CREATE INDEX forum_subjects_account ON forum_subjects (account_id, id);
+
+-- The hot path: `GET /api/v1/forum/posts?subject=…` is one range scan of forum_posts_subject.
+CREATE TABLE forum_posts (
+    id         INTEGER PRIMARY KEY,
+    subject_id INTEGER NOT NULL REFERENCES forum_subjects (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    content    TEXT NOT NULL,
+    likes      INTEGER NOT NULL DEFAULT 0 CHECK (likes >= 0),
+    hidden     INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX forum_posts_subject ON forum_posts (subject_id, id);
+CREATE INDEX forum_posts_account ON forum_posts (account_id, id);
+
+CREATE TABLE forum_post_likes (
+    post_id    INTEGER NOT NULL REFERENCES forum_posts (id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (post_id, account_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX forum_post_likes_account ON forum_post_likes (account_id);
+-- The like count follows the like rows, including those removed with a deleted account.
+CREATE TRIGGER forum_post_likes_count_up AFTER INSERT ON forum_post_likes
+BEGIN
+    UPDATE forum_posts SET likes = likes + 1 WHERE id = NEW.post_id;
+END;
+CREATE TRIGGER forum_post_likes_count_down AFTER DELETE ON forum_post_likes
+BEGIN
+    UPDATE forum_posts SET likes = MAX(likes - 1, 0) WHERE id = OLD.post_id;
+END;

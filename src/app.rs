@@ -116,6 +116,10 @@ pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
         .mount("/", rocket::routes![cors::preflight]);
     let rocket = crate::accounts::mount(rocket);
     let rocket = crate::ops::mount(rocket);
+    let rocket = crate::content::mount(rocket);
+    let rocket = crate::learning::moderation::mount(rocket);
+    let rocket = crate::community::likes::mount(rocket);
+    let rocket = crate::community::avatars::mount(rocket);
     let rocket = crate::admin_ui::mount(rocket);
     rocket
         .mount("/api/v1", rocket::routes![openapi::openapi])

@@ -7,9 +7,12 @@ pub mod accounts;
 pub mod admin_ui;
 pub mod app;
 pub mod cli;
+pub mod community;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod http;
+pub mod learning;
 pub mod ops;
 pub mod validate;
 

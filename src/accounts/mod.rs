@@ -7,6 +7,7 @@ pub mod model;
 pub mod passwords;
 pub mod rest;
 pub mod seed_auth;
+pub mod seed_modify;
 pub mod seed_users;
 pub mod service;
 pub mod sessions;
@@ -27,6 +28,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", rest::routes())
         .mount("/", seed_auth::routes())
         .mount("/", seed_users::routes())
+        .mount("/", seed_modify::routes())
 }
 
 /// Sets the HttpOnly, SameSite=Strict refresh cookie (seed 001: refresh needs no input).

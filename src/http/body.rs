@@ -98,6 +98,14 @@ pub fn query_int(field: &str, value: QueryInt<'_>) -> Result<Option<i64>, ApiErr
     }
 }
 
+/// Reads and parses a JSON body, for handlers that are not written with Rocket's macros.
+pub async fn read_json<T: DeserializeOwned>(
+    req: &Request<'_>,
+    data: Data<'_>,
+) -> Result<T, ApiError> {
+    parse_json(&read_body(req, data).await?)
+}
+
 #[rocket::async_trait]
 impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     type Error = ();

@@ -9,3 +9,4 @@ pub mod logging;
 pub mod openapi;
 pub mod pagination;
 pub mod paths;
+pub mod seed;

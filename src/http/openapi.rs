@@ -20,6 +20,10 @@ pub fn document() -> OpenApi {
     for part in [
         crate::accounts::rest::openapi(),
         crate::ops::rest::openapi(),
+        crate::learning::moderation::openapi(),
+        crate::community::likes::openapi(),
+        crate::community::avatars::openapi(),
+        crate::content::openapi(),
     ] {
         doc.merge(part);
     }

@@ -1,0 +1,231 @@
+//! The resource layer. Most of Préau's content has one shape — a row with an author, maybe a
+//! parent, maybe a moderation state, a few bounded fields — so each resource is a short
+//! [`Resource`] description, and one piece of code serves every description on both faces:
+//! the REST routes (`rest`), the seed 000 `…/modify` routes (`seed`), and the OpenAPI
+//! document (`openapi`).
+
+pub mod openapi;
+pub mod rest;
+pub mod seed;
+pub mod store;
+
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+
+use crate::accounts::Level;
+use crate::config::Config;
+use crate::http::error::ApiError;
+use crate::http::guards::AuthUser;
+
+/// Limits shared by the resources (characters).
+pub const TITLE_MAX: usize = 200;
+pub const CONTENT_MAX: usize = 100_000;
+pub const COMMENT_MAX: usize = 5_000;
+pub const NAME_MAX: usize = 64;
+pub const DESCRIPTION_MAX: usize = 1_000;
+
+/// The type and limits of a field.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Trimmed text, 1..=`max` characters.
+    Text { max: usize, multiline: bool },
+    /// An integer in `min..=max`.
+    Int { min: i64, max: i64 },
+    /// The id of a row of `table` that the caller can see. With `owned`, the row must also
+    /// be the caller's own (or the caller staff): nobody attaches another's correction.
+    Ref { table: &'static str, owned: bool },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The column, and the field's name on the REST face.
+    pub name: &'static str,
+    /// Other names accepted in bodies (the seeds' spellings: `couse_id`, `exercice_id`, …).
+    pub aliases: &'static [&'static str],
+    pub kind: Kind,
+    pub required: bool,
+    /// Used on create when the field is absent.
+    pub default: Option<i64>,
+    /// Only moderators and admins may set it.
+    pub staff_only: bool,
+    pub doc: &'static str,
+}
+
+impl Field {
+    pub const fn text(name: &'static str, max: usize, doc: &'static str) -> Field {
+        Field {
+            name,
+            aliases: &[],
+            kind: Kind::Text {
+                max,
+                multiline: false,
+            },
+            required: true,
+            default: None,
+            staff_only: false,
+            doc,
+        }
+    }
+
+    pub const fn long_text(name: &'static str, max: usize, doc: &'static str) -> Field {
+        Field {
+            name,
+            aliases: &[],
+            kind: Kind::Text {
+                max,
+                multiline: true,
+            },
+            required: true,
+            default: None,
+            staff_only: false,
+            doc,
+        }
+    }
+
+    pub const fn int(name: &'static str, min: i64, max: i64, doc: &'static str) -> Field {
+        Field {
+            name,
+            aliases: &[],
+            kind: Kind::Int { min, max },
+            required: true,
+            default: None,
+            staff_only: false,
+            doc,
+        }
+    }
+
+    pub const fn reference(name: &'static str, table: &'static str, doc: &'static str) -> Field {
+        Field {
+            name,
+            aliases: &[],
+            kind: Kind::Ref {
+                table,
+                owned: false,
+            },
+            required: true,
+            default: None,
+            staff_only: false,
+            doc,
+        }
+    }
+
+    /// The referenced row must be the caller's own (or the caller staff).
+    pub const fn owned(mut self) -> Field {
+        if let Kind::Ref { table, .. } = self.kind {
+            self.kind = Kind::Ref { table, owned: true };
+        }
+        self
+    }
+
+    pub const fn optional(mut self) -> Field {
+        self.required = false;
+        self
+    }
+
+    pub const fn or(mut self, default: i64) -> Field {
+        self.required = false;
+        self.default = Some(default);
+        self
+    }
+
+    pub const fn alias(mut self, aliases: &'static [&'static str]) -> Field {
+        self.aliases = aliases;
+        self
+    }
+
+    pub const fn staff_only(mut self) -> Field {
+        self.staff_only = true;
+        self
+    }
+}
+
+/// A nested collection: `/{parent.path}/{id}/{resource.path}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Parent {
+    /// The REST collection of the parent (`courses`).
+    pub path: &'static str,
+    /// The field of the child that holds the parent's id (`course_id`).
+    pub field: &'static str,
+}
+
+/// Extra rules a description can add, run inside the write transaction with the row as it
+/// will be (existing values merged with the change).
+pub type Check = fn(&Connection, &AuthUser, &Map<String, Value>, &Config) -> Result<(), ApiError>;
+
+/// Everything the generic code needs to know about one resource.
+pub struct Resource {
+    /// Singular, for messages: "course".
+    pub name: &'static str,
+    pub table: &'static str,
+    /// The REST collection (`courses`), under `/api/v1`, or under the parent when nested.
+    pub path: &'static str,
+    pub parent: Option<Parent>,
+    /// The seed 000 route, if any (`/course/modify`).
+    pub seed: Option<&'static str>,
+    pub fields: &'static [Field],
+    /// The column holding the author; `None` for reference data (admins write it).
+    pub owner: Option<&'static str>,
+    /// The lowest level that may create one.
+    pub create: Level,
+    /// Rows written by members stay `pending` until a moderator validates them.
+    pub moderated: bool,
+    /// Who may read a row, as an SQL condition on the row, with `:me` (the caller's id, 0 when
+    /// anonymous) and `:staff` (1 for moderators and admins).
+    pub visible: &'static str,
+    /// List filters: (query parameter, column).
+    pub filters: &'static [(&'static str, &'static str)],
+    pub check: Option<Check>,
+    pub tag: &'static str,
+}
+
+impl Resource {
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// May `user` change or delete `owner`'s row? The author; for reference data an admin; and
+    /// moderators may delete (not edit) members' content.
+    pub fn may_write(&self, user: &AuthUser, owner: Option<i64>, deleting: bool) -> bool {
+        match self.owner {
+            None => user.is_admin(),
+            Some(_) => {
+                owner == Some(user.id) || user.is_admin() || (deleting && user.is_moderator())
+            }
+        }
+    }
+}
+
+/// Every resource of every domain.
+pub fn registry() -> impl Iterator<Item = &'static Resource> + Clone {
+    crate::learning::RESOURCES
+        .iter()
+        .chain(crate::community::RESOURCES)
+        .copied()
+}
+
+/// Mounts the REST and seed routes of every resource.
+pub fn mount(rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
+    registry().fold(rocket, |rocket, res| {
+        rocket
+            .mount("/api/v1", rest::routes(res))
+            .mount("/", seed::routes(res))
+    })
+}
+
+/// The OpenAPI part of every resource.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+    for res in registry() {
+        openapi::add(&mut doc, res);
+    }
+    doc
+}
+
+/// Public rows.
+pub const EVERYONE: &str = "1";
+/// Rows not hidden by moderation, or the author's own, or for staff.
+pub const SHOWN_OR_AUTHOR: &str = "(hidden = 0 OR account_id = :me OR :staff)";
+/// The author and staff only.
+pub const AUTHOR_AND_STAFF: &str = "(account_id = :me OR :staff)";
+/// Approved rows for everyone; pending and rejected ones for their author and staff.
+pub const APPROVED_OR_AUTHOR: &str = "(status = 'approved' OR account_id = :me OR :staff)";

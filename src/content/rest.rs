@@ -1,0 +1,244 @@
+//! The REST face of every resource: `GET` list, `GET` one, `POST`, `PATCH`, `DELETE`, at
+//! `/api/v1/{path}` or, for a nested resource, `/api/v1/{parent}/{id}/{path}`. One Rocket
+//! handler serves them all, parameterised by the description.
+
+use rocket::http::{Method, Status};
+use rocket::outcome::Outcome as O;
+use rocket::route::{Handler, Outcome, Route};
+use rocket::serde::json::Json;
+use rocket::{Data, Request};
+use rusqlite::types::Value as Sql;
+use serde_json::{Map, Value};
+
+use crate::app::App;
+use crate::content::store::{self, Viewer};
+use crate::content::{Kind, Resource};
+use crate::http::body::read_json;
+use crate::http::error::ApiError;
+use crate::http::guards::AuthUser;
+use crate::http::pagination::PageRequest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    List,
+    Get,
+    Create,
+    Update,
+    Delete,
+}
+
+#[derive(Clone)]
+pub struct Endpoint {
+    res: &'static Resource,
+    op: Op,
+}
+
+/// The collection path and the item path of a resource (Rocket syntax).
+pub fn paths(res: &Resource) -> (String, String) {
+    let collection = match res.parent {
+        Some(p) => format!("/{}/<parent>/{}", p.path, res.path),
+        None => format!("/{}", res.path),
+    };
+    let item = format!("{collection}/<id>");
+    (collection, item)
+}
+
+pub fn routes(res: &'static Resource) -> Vec<Route> {
+    let (collection, item) = paths(res);
+    [
+        (Method::Get, &collection, Op::List),
+        (Method::Post, &collection, Op::Create),
+        (Method::Get, &item, Op::Get),
+        (Method::Patch, &item, Op::Update),
+        (Method::Delete, &item, Op::Delete),
+    ]
+    .into_iter()
+    .map(|(method, path, op)| Route::new(method, path, Endpoint { res, op }))
+    .collect()
+}
+
+fn segments(path: &str) -> usize {
+    path.split('/').filter(|s| !s.is_empty()).count()
+}
+
+/// The id in the `index`th segment after the mount point (`courses/<1>/comments/<3>`).
+fn path_id(req: &Request<'_>, index: usize, name: &str) -> Result<i64, ApiError> {
+    match req.param::<i64>(index) {
+        Some(Ok(id)) if id > 0 => Ok(id),
+        _ => Err(ApiError::invalid(name, "must be a positive integer id")),
+    }
+}
+
+fn query_int(req: &Request<'_>, name: &str) -> Result<Option<i64>, ApiError> {
+    match req.query_value::<i64>(name) {
+        None => Ok(None),
+        Some(Ok(v)) => Ok(Some(v)),
+        Some(Err(_)) => Err(ApiError::invalid(name, "must be an integer")),
+    }
+}
+
+/// The list filters present in the query, as (column, value).
+fn filters(req: &Request<'_>, res: &Resource) -> Result<Vec<(&'static str, Sql)>, ApiError> {
+    let mut out = Vec::new();
+    for (param, column) in res.filters {
+        if *column == "status" {
+            if let Some(Ok(status)) = req.query_value::<&str>(param) {
+                if !["pending", "approved", "rejected"].contains(&status) {
+                    return Err(ApiError::invalid(
+                        param,
+                        "must be pending, approved or rejected",
+                    ));
+                }
+                out.push((*column, Sql::Text(status.to_owned())));
+            }
+        } else if let Some(v) = query_int(req, param)? {
+            out.push((*column, Sql::Integer(v)));
+        }
+    }
+    Ok(out)
+}
+
+/// The parent named by the path, which the caller must be able to see.
+async fn parent_of(
+    app: &App,
+    req: &Request<'_>,
+    res: &'static Resource,
+    viewer: Viewer,
+) -> Result<Option<(&'static str, i64)>, ApiError> {
+    let Some(parent) = res.parent else {
+        return Ok(None);
+    };
+    let pid = path_id(req, segments(parent.path), parent.field)?;
+    let Some(Kind::Ref { table, .. }) = res.field(parent.field).map(|f| f.kind) else {
+        return Err(ApiError::internal(format!(
+            "{}: parent field is not a reference",
+            res.name
+        )));
+    };
+    let Some(parent_res) = crate::content::registry().find(|r| r.table == table) else {
+        return Err(ApiError::internal(format!(
+            "{}: unknown parent table {table}",
+            res.name
+        )));
+    };
+    app.db
+        .read(move |c| store::get(c, parent_res, viewer, pid).map(|_| ()))
+        .await?;
+    Ok(Some((parent.field, pid)))
+}
+
+async fn run(
+    app: &App,
+    req: &Request<'_>,
+    data: Data<'_>,
+    res: &'static Resource,
+    op: Op,
+    user: AuthUser,
+) -> Result<(Status, Option<Value>), ApiError> {
+    let viewer = Viewer::of(Some(&user));
+    let parent = parent_of(app, req, res, viewer).await?;
+    // Segments after the mount point: `forum/posts/<id>`, `blog/posts/<pid>/comments/<id>`.
+    let id_index = match res.parent {
+        Some(p) => segments(p.path) + 1 + segments(res.path),
+        None => segments(res.path),
+    };
+    match op {
+        Op::List => {
+            let page = PageRequest::new(
+                query_int(req, "limit")?,
+                req.query_value::<&str>("cursor").and_then(Result::ok),
+            )?;
+            let mut filters = filters(req, res)?;
+            if let Some((field, pid)) = parent {
+                filters.push((field, Sql::Integer(pid)));
+            }
+            let rows = app
+                .db
+                .read(move |c| store::list(c, res, viewer, &filters, page))
+                .await?;
+            let page = page.page(rows, |r| r.get("id").and_then(Value::as_i64).unwrap_or(0));
+            Ok((
+                Status::Ok,
+                Some(serde_json::to_value(page).map_err(ApiError::internal)?),
+            ))
+        }
+        Op::Get => {
+            let id = path_id(req, id_index, "id")?;
+            let row = app.db.read(move |c| store::get(c, res, viewer, id)).await?;
+            check_parent(&row, parent)?;
+            Ok((Status::Ok, Some(Value::Object(row))))
+        }
+        Op::Create => {
+            let mut body = body(req, data).await?;
+            if let Some((field, pid)) = parent {
+                body.insert(field.to_owned(), Value::from(pid));
+            }
+            let app2 = app.clone();
+            let row = app
+                .db
+                .write(move |tx| {
+                    let id = store::create(tx, &app2.config, res, &user, &body)?;
+                    store::get(tx, res, viewer, id)
+                })
+                .await?;
+            Ok((Status::Created, Some(Value::Object(row))))
+        }
+        Op::Update => {
+            let id = path_id(req, id_index, "id")?;
+            let body = body(req, data).await?;
+            let app2 = app.clone();
+            let row = app
+                .db
+                .write(move |tx| {
+                    check_parent(&store::get(tx, res, viewer, id)?, parent)?;
+                    store::update(tx, &app2.config, res, &user, id, &body)?;
+                    store::get(tx, res, viewer, id)
+                })
+                .await?;
+            Ok((Status::Ok, Some(Value::Object(row))))
+        }
+        Op::Delete => {
+            let id = path_id(req, id_index, "id")?;
+            app.db
+                .write(move |tx| {
+                    check_parent(&store::get(tx, res, viewer, id)?, parent)?;
+                    store::delete(tx, res, &user, id)
+                })
+                .await?;
+            Ok((Status::NoContent, None))
+        }
+    }
+}
+
+/// A nested row must belong to the parent named in the path.
+fn check_parent(row: &Map<String, Value>, parent: Option<(&str, i64)>) -> Result<(), ApiError> {
+    match parent {
+        Some((field, pid)) if row.get(field).and_then(Value::as_i64) != Some(pid) => {
+            Err(ApiError::not_found("This row under this parent"))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn body(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Value>, ApiError> {
+    read_json(req, data).await
+}
+
+#[rocket::async_trait]
+impl Handler for Endpoint {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        let user = match req.guard::<AuthUser>().await {
+            O::Success(user) => user,
+            O::Error((status, ())) => return Outcome::Error(status),
+            O::Forward(status) => return Outcome::Forward((data, status)),
+        };
+        let Some(app) = req.rocket().state::<App>() else {
+            return Outcome::from(req, ApiError::internal("application state missing"));
+        };
+        match run(app, req, data, self.res, self.op, user).await {
+            Ok((status, Some(body))) => Outcome::from(req, (status, Json(body))),
+            Ok((status, None)) => Outcome::from(req, status),
+            Err(e) => Outcome::from(req, e),
+        }
+    }
+}

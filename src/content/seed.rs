@@ -1,0 +1,68 @@
+//! The seed 000 `POST /…/modify` routes of every resource that has one: a JSON body with the
+//! `token`, an optional `id`, and the fields under the seed's names. An `id` of an existing
+//! row updates it (204, no body); no `id` (or 0) creates one (201 `{timestamp, status, path,
+//! id}`).
+
+use rocket::http::{Method, Status};
+use rocket::route::{Handler, Outcome, Route};
+use rocket::serde::json::Json;
+use rocket::{Data, Request};
+use serde_json::{Map, Value, json};
+
+use crate::app::App;
+use crate::content::Resource;
+use crate::content::store;
+use crate::db::now_ms;
+use crate::http::body::read_json;
+use crate::http::error::ApiError;
+use crate::http::guards::BearerToken;
+use crate::http::seed::{seed_caller, target_id};
+
+#[derive(Clone)]
+struct Modify(&'static Resource);
+
+pub fn routes(res: &'static Resource) -> Vec<Route> {
+    res.seed
+        .map(|path| Route::new(Method::Post, path, Modify(res)))
+        .into_iter()
+        .collect()
+}
+
+async fn modify(
+    app: &App,
+    req: &Request<'_>,
+    data: Data<'_>,
+    res: &'static Resource,
+) -> Result<Option<i64>, ApiError> {
+    let body: Map<String, Value> = read_json(req, data).await?;
+    let bearer = match req.guard::<BearerToken>().await {
+        rocket::outcome::Outcome::Success(BearerToken(t)) => t,
+        _ => None,
+    };
+    let user = seed_caller(app, bearer, &body).await?;
+    let id = target_id(&body, req.query_value::<&str>("id").and_then(Result::ok))?;
+    let app2 = app.clone();
+    app.db
+        .write(move |tx| match id {
+            Some(id) => store::update(tx, &app2.config, res, &user, id, &body).map(|()| None),
+            None => store::create(tx, &app2.config, res, &user, &body).map(Some),
+        })
+        .await
+}
+
+#[rocket::async_trait]
+impl Handler for Modify {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        let Some(app) = req.rocket().state::<App>() else {
+            return Outcome::from(req, ApiError::internal("application state missing"));
+        };
+        match modify(app, req, data, self.0).await {
+            Ok(Some(id)) => {
+                let body = json!({"timestamp": now_ms(), "status": 201, "path": req.uri().path().as_str(), "id": id});
+                Outcome::from(req, (Status::Created, Json(body)))
+            }
+            Ok(None) => Outcome::from(req, Status::NoContent),
+            Err(e) => Outcome::from(req, e),
+        }
+    }
+}

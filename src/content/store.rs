@@ -1,0 +1,466 @@
+//! The SQL behind every resource: one generic implementation of get, list, create, update and
+//! delete, driven by the [`Resource`] descriptions.
+
+use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::{Connection, Statement, ToSql};
+use serde_json::{Map, Value};
+
+use crate::config::Config;
+use crate::content::{Kind, Resource, registry};
+use crate::db::now_ms;
+use crate::http::error::{ApiError, code};
+use crate::http::guards::AuthUser;
+use crate::http::pagination::PageRequest;
+use crate::validate;
+
+/// Who is asking: the account id (0 when anonymous) and whether they are staff.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    pub me: i64,
+    pub staff: bool,
+}
+
+impl Viewer {
+    pub fn of(user: Option<&AuthUser>) -> Viewer {
+        user.map_or(
+            Viewer {
+                me: 0,
+                staff: false,
+            },
+            |u| Viewer {
+                me: u.id,
+                staff: u.is_moderator(),
+            },
+        )
+    }
+}
+
+/// Binds the named parameters that `stmt` uses, ignoring the others.
+fn bind(stmt: &mut Statement<'_>, params: &[(&str, &dyn ToSql)]) -> rusqlite::Result<()> {
+    for (name, value) in params {
+        if let Some(i) = stmt.parameter_index(name)? {
+            stmt.raw_bind_parameter(i, value)?;
+        }
+    }
+    Ok(())
+}
+
+fn json_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::from(i),
+        ValueRef::Real(f) => Value::from(f),
+        ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(_) => Value::Null,
+    }
+}
+
+/// Runs a `SELECT *` and turns each row into a JSON object keyed by column.
+fn select(
+    conn: &Connection,
+    sql: &str,
+    params: &[(&str, &dyn ToSql)],
+) -> Result<Vec<Map<String, Value>>, ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut map = Map::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            map.insert(name.clone(), json_of(row.get_ref(i)?));
+        }
+        out.push(map);
+    }
+    Ok(out)
+}
+
+/// One row the viewer may see, or 404.
+pub fn get(
+    conn: &Connection,
+    res: &Resource,
+    viewer: Viewer,
+    id: i64,
+) -> Result<Map<String, Value>, ApiError> {
+    find(conn, res, viewer, id)?
+        .ok_or_else(|| ApiError::not_found(&format!("The {} {id}", res.name)))
+}
+
+pub fn find(
+    conn: &Connection,
+    res: &Resource,
+    viewer: Viewer,
+    id: i64,
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    let sql = format!(
+        "SELECT * FROM {} WHERE id = :id AND {}",
+        res.table, res.visible
+    );
+    let rows = select(
+        conn,
+        &sql,
+        &[(":id", &id), (":me", &viewer.me), (":staff", &viewer.staff)],
+    )?;
+    Ok(rows.into_iter().next())
+}
+
+/// A page of rows the viewer may see, newest first, matching `filters` (column, value).
+pub fn list(
+    conn: &Connection,
+    res: &Resource,
+    viewer: Viewer,
+    filters: &[(&str, Sql)],
+    page: PageRequest,
+) -> Result<Vec<Map<String, Value>>, ApiError> {
+    let mut sql = format!(
+        "SELECT * FROM {} WHERE id < :before AND {}",
+        res.table, res.visible
+    );
+    let names: Vec<String> = (0..filters.len()).map(|i| format!(":f{i}")).collect();
+    for ((column, _), name) in filters.iter().zip(&names) {
+        sql.push_str(&format!(" AND {column} = {name}"));
+    }
+    sql.push_str(" ORDER BY id DESC LIMIT :limit");
+    let fetch = page.fetch();
+    let mut params: Vec<(&str, &dyn ToSql)> = vec![
+        (":before", &page.before),
+        (":me", &viewer.me),
+        (":staff", &viewer.staff),
+        (":limit", &fetch),
+    ];
+    for ((_, value), name) in filters.iter().zip(&names) {
+        params.push((name.as_str(), value));
+    }
+    select(conn, &sql, &params)
+}
+
+/// The owner of a row, when it exists and `viewer` may see it (`Some(None)` for rows without
+/// an owner column).
+fn visible_owner(
+    conn: &Connection,
+    table: &str,
+    id: i64,
+    viewer: Viewer,
+) -> Result<Option<Option<i64>>, ApiError> {
+    if let Some(res) = registry().find(|r| r.table == table) {
+        return Ok(find(conn, res, viewer, id)?
+            .map(|row| res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64)));
+    }
+    let found: bool = conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
+        [id],
+        |r| r.get(0),
+    )?;
+    Ok(found.then_some(None))
+}
+
+/// Whether `value` says "none" for an optional field: null, an empty text (the seeds' templates
+/// send `""`), or the id 0. The field then takes its default, or NULL.
+fn clears(kind: Kind, value: &Value) -> bool {
+    match (kind, value) {
+        (_, Value::Null) => true,
+        (Kind::Text { .. }, Value::String(s)) => s.trim().is_empty(),
+        (Kind::Ref { .. }, v) => v.as_i64() == Some(0),
+        _ => false,
+    }
+}
+
+/// Reads `field` from the body under its name or one of its aliases.
+fn input<'a>(body: &'a Map<String, Value>, name: &str, aliases: &[&str]) -> Option<&'a Value> {
+    std::iter::once(name)
+        .chain(aliases.iter().copied())
+        .find_map(|n| body.get(n))
+}
+
+/// Checks a body against the description and returns the columns to write. On create
+/// (`existing` is `None`) required fields must be present; on update absent fields stay.
+pub fn validate(
+    conn: &Connection,
+    config: &Config,
+    res: &Resource,
+    user: &AuthUser,
+    body: &Map<String, Value>,
+    existing: Option<&Map<String, Value>>,
+) -> Result<Vec<(&'static str, Sql)>, ApiError> {
+    let viewer = Viewer::of(Some(user));
+    // The author is the caller, never the body: a body may repeat it, not change it.
+    if res.owner == Some("account_id")
+        && let Some(claimed) = body.get("account_id").filter(|v| !v.is_null())
+    {
+        let current = existing
+            .and_then(|row| row.get("account_id"))
+            .and_then(Value::as_i64)
+            .unwrap_or(user.id);
+        if claimed.as_i64() != Some(current) {
+            return Err(ApiError::forbidden(
+                "`account_id` is the author and cannot be chosen: leave it out.",
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for field in res.fields {
+        let mut raw = input(body, field.name, field.aliases);
+        if field.staff_only
+            && !user.is_moderator()
+            && let Some(v) = raw
+        {
+            // A body may repeat the current value (the seed's template carries `likes`), not
+            // change it.
+            let current = existing
+                .and_then(|row| row.get(field.name))
+                .cloned()
+                .unwrap_or_else(|| field.default.map_or(Value::Null, Value::from));
+            if *v != current {
+                return Err(ApiError::forbidden(format!(
+                    "Only a moderator or an admin may set `{}`.",
+                    field.name
+                )));
+            }
+            raw = None;
+        }
+        let value = raw.filter(|v| !v.is_null());
+        if !field.required && raw.is_some_and(|v| clears(field.kind, v)) {
+            out.push((field.name, field.default.map_or(Sql::Null, Sql::Integer)));
+            continue;
+        }
+        let Some(value) = value else {
+            if existing.is_none() {
+                if let Some(default) = field.default {
+                    out.push((field.name, Sql::Integer(default)));
+                } else if field.required {
+                    return Err(ApiError::missing(field.name));
+                }
+            }
+            continue;
+        };
+        let sql = match field.kind {
+            Kind::Text { max, multiline } => {
+                let text = value
+                    .as_str()
+                    .ok_or_else(|| ApiError::invalid(field.name, "must be a string"))?;
+                Sql::Text(validate::text(field.name, text, max, multiline)?)
+            }
+            Kind::Int { min, max } => {
+                let n = value
+                    .as_i64()
+                    .ok_or_else(|| ApiError::invalid(field.name, "must be an integer"))?;
+                if !(min..=max).contains(&n) {
+                    return Err(ApiError::invalid(
+                        field.name,
+                        format!("must be between {min} and {max}"),
+                    ));
+                }
+                Sql::Integer(n)
+            }
+            Kind::Ref { table, owned } => {
+                let id = value
+                    .as_i64()
+                    .ok_or_else(|| ApiError::invalid(field.name, "must be an integer id"))?;
+                let owner = visible_owner(conn, table, id, viewer)?.ok_or_else(|| {
+                    ApiError::invalid(
+                        field.name,
+                        format!("no {} with id {id} exists", singular(table)),
+                    )
+                })?;
+                if owned && !viewer.staff && owner.is_some_and(|o| o != user.id) {
+                    return Err(ApiError::forbidden(format!(
+                        "`{}` must name one of your own {table}.",
+                        field.name
+                    )));
+                }
+                Sql::Integer(id)
+            }
+        };
+        out.push((field.name, sql));
+    }
+    if let Some(check) = res.check {
+        let mut merged = existing.cloned().unwrap_or_default();
+        for (name, value) in &out {
+            merged.insert((*name).to_owned(), json_of(ValueRef::from(value)));
+        }
+        check(conn, user, &merged, config)?;
+    }
+    Ok(out)
+}
+
+fn singular(table: &str) -> String {
+    table.trim_end_matches('s').replace('_', " ")
+}
+
+/// Maps constraint failures to clear answers instead of 500s.
+fn constraint(res: &Resource, e: rusqlite::Error) -> ApiError {
+    let text = e.to_string();
+    if text.contains("UNIQUE constraint failed") {
+        let field = text.rsplit('.').next().unwrap_or("").trim().to_owned();
+        return ApiError::conflict(
+            code::CONFLICT,
+            "Conflict",
+            format!("Another {} already has this {field}.", res.name),
+        )
+        .with("field", field);
+    }
+    if text.contains("FOREIGN KEY constraint failed") {
+        return ApiError::conflict(
+            code::CONFLICT,
+            "Conflict",
+            format!(
+                "This {} is still used by other rows: remove them first.",
+                res.name
+            ),
+        );
+    }
+    if let Some(column) = text.strip_prefix("NOT NULL constraint failed: ") {
+        let field = column.rsplit('.').next().unwrap_or(column).trim();
+        return ApiError::invalid(field, "must not be empty");
+    }
+    if text.contains("CHECK constraint failed") {
+        return ApiError::bad_request(format!("Validation failed for the {}: {text}", res.name));
+    }
+    ApiError::from(e)
+}
+
+/// Inserts a row; returns its id.
+pub fn create(
+    conn: &Connection,
+    config: &Config,
+    res: &Resource,
+    user: &AuthUser,
+    body: &Map<String, Value>,
+) -> Result<i64, ApiError> {
+    if user.level < res.create {
+        return Err(ApiError::forbidden(format!(
+            "Creating a {} needs a higher level.",
+            res.name
+        )));
+    }
+    let mut columns = validate(conn, config, res, user, body, None)?;
+    if let Some(owner) = res.owner {
+        columns.push((owner, Sql::Integer(user.id)));
+    }
+    if res.moderated {
+        columns.push((
+            "status",
+            Sql::Text(
+                if user.is_moderator() {
+                    "approved"
+                } else {
+                    "pending"
+                }
+                .into(),
+            ),
+        ));
+    }
+    let now = now_ms();
+    columns.push(("created_at", Sql::Integer(now)));
+    columns.push(("updated_at", Sql::Integer(now)));
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
+        res.table,
+        names.join(", "),
+        marks.join(", ")
+    );
+    let values: Vec<&dyn ToSql> = columns.iter().map(|(_, v)| v as &dyn ToSql).collect();
+    conn.query_row(&sql, &values[..], |r| r.get(0))
+        .map_err(|e| constraint(res, e))
+}
+
+/// Loads a row for a write by `user`: 404 when they cannot see it, 403 when they may not
+/// change it.
+pub fn for_write(
+    conn: &Connection,
+    res: &Resource,
+    user: &AuthUser,
+    id: i64,
+    deleting: bool,
+) -> Result<Map<String, Value>, ApiError> {
+    let row = get(conn, res, Viewer::of(Some(user)), id)?;
+    let owner = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
+    if !res.may_write(user, owner, deleting) {
+        return Err(ApiError::forbidden(format!(
+            "This {} is not yours.",
+            res.name
+        )));
+    }
+    Ok(row)
+}
+
+/// Whether `body` changes at least one field and only staff-only ones.
+fn only_staff_fields(res: &Resource, body: &Map<String, Value>) -> bool {
+    let mut present = res
+        .fields
+        .iter()
+        .filter(|f| input(body, f.name, f.aliases).is_some_and(|v| !v.is_null()))
+        .peekable();
+    present.peek().is_some() && present.all(|f| f.staff_only)
+}
+
+/// Changes the fields present in `body`. A member's edit sends moderated content back to
+/// `pending`.
+pub fn update(
+    conn: &Connection,
+    config: &Config,
+    res: &Resource,
+    user: &AuthUser,
+    id: i64,
+    body: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    // Moderators set staff-only fields (a post's like count) on anyone's row, and nothing else.
+    let existing = if user.is_moderator() && only_staff_fields(res, body) {
+        get(conn, res, Viewer::of(Some(user)), id)?
+    } else {
+        for_write(conn, res, user, id, false)?
+    };
+    let mut columns = validate(conn, config, res, user, body, Some(&existing))?;
+    if let Some(parent) = res.parent {
+        columns.retain(|(name, _)| *name != parent.field);
+    }
+    if res.moderated && !user.is_moderator() && !columns.is_empty() {
+        columns.push(("status", Sql::Text("pending".into())));
+        columns.push(("status_reason", Sql::Null));
+    }
+    columns.push(("updated_at", Sql::Integer(now_ms())));
+    let sets: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| format!("{n} = ?{}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = ?{}",
+        res.table,
+        sets.join(", "),
+        columns.len() + 1
+    );
+    let mut values: Vec<&dyn ToSql> = columns.iter().map(|(_, v)| v as &dyn ToSql).collect();
+    values.push(&id);
+    conn.execute(&sql, &values[..])
+        .map_err(|e| constraint(res, e))?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, res: &Resource, user: &AuthUser, id: i64) -> Result<(), ApiError> {
+    for_write(conn, res, user, id, true)?;
+    // Rows written without a locale get the default one: it must stay.
+    let is_a_default = registry().flat_map(|r| r.fields).any(|f| {
+        matches!(f.kind, Kind::Ref { table, .. } if table == res.table) && f.default == Some(id)
+    });
+    if is_a_default {
+        return Err(ApiError::conflict(
+            code::CONFLICT,
+            "Conflict",
+            format!(
+                "The {} {id} is the default one: it cannot be deleted.",
+                res.name
+            ),
+        ));
+    }
+    conn.execute(&format!("DELETE FROM {} WHERE id = ?1", res.table), [id])
+        .map_err(|e| constraint(res, e))?;
+    Ok(())
+}
