@@ -134,16 +134,18 @@ fn set_hidden(conn: &Connection, res: &Resource, id: i64, hidden: bool) -> Resul
 }
 
 /// Files a report. Refused: a target that is missing, hidden or the caller's own; a second
-/// report of the same target by the same member; a comment over its limit.
+/// report of the same target by the same member; a comment over its limit (named
+/// `comment_field`, as the caller's face spells it).
 pub async fn file(
     app: &App,
     user: &AuthUser,
     kind: &str,
     target_id: i64,
     comment: Option<String>,
+    comment_field: &str,
 ) -> Result<Report, ApiError> {
     let res = target(kind)?;
-    let comment = validate::optional_text("reportComment", comment.as_deref(), COMMENT_MAX)?;
+    let comment = validate::optional_text(comment_field, comment.as_deref(), COMMENT_MAX)?;
     let user = user.clone();
     let kind = kind.to_owned();
     let threshold = app.config.report_hide_threshold;

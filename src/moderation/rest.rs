@@ -52,7 +52,15 @@ async fn create(
     body: JsonBody<ReportBody>,
 ) -> Result<Created<Json<Report>>, ApiError> {
     let b = body.0;
-    let report = reports::file(app, &user, &b.target_type, b.target_id, b.comment).await?;
+    let report = reports::file(
+        app,
+        &user,
+        &b.target_type,
+        b.target_id,
+        b.comment,
+        "comment",
+    )
+    .await?;
     Ok(Created::new(format!("/api/v1/reports/{}", report.id)).body(Json(report)))
 }
 

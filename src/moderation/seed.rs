@@ -37,7 +37,7 @@ async fn add(
     params: &Params,
 ) -> Result<Custom<Json<Value>>, ApiError> {
     let comment = params.str_any(&["reportComment", "report_comment", "comment"])?;
-    let report = reports::file(app, user, "forum_post", post_id, comment)
+    let report = reports::file(app, user, "forum_post", post_id, comment, "reportComment")
         .await
         .map_err(not_added)?;
     Ok(Custom(
