@@ -20,7 +20,6 @@ use crate::http::seed::{seed_caller, target_id};
 use crate::learning::{COURSES, EXERCISES};
 use crate::moderation::audit;
 use crate::moderation::notifications::{self, Notice};
-use crate::validate;
 
 pub const REASON_MAX: usize = 1000;
 
@@ -44,7 +43,7 @@ pub async fn decide(
             "Only a moderator or an admin may validate content.",
         ));
     }
-    let reason = validate::optional_text("reason", reason.as_deref(), REASON_MAX)?;
+    let reason = crate::moderation::optional_message("reason", reason.as_deref(), REASON_MAX)?;
     let reason = match (approved, reason) {
         (false, None) => Some(format!(
             "This {} was not accepted by a moderator.",

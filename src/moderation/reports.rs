@@ -15,9 +15,8 @@ use crate::db::now_ms;
 use crate::http::error::{ApiError, code};
 use crate::http::guards::AuthUser;
 use crate::learning::{COURSE_COMMENTS, COURSES, EXERCISE_COMMENTS, EXERCISES};
-use crate::moderation::audit;
 use crate::moderation::notifications::{self, Notice};
-use crate::validate;
+use crate::moderation::{audit, optional_message};
 
 pub const COMMENT_MAX: usize = 1000;
 pub const RESULT_MAX: usize = 1000;
@@ -145,7 +144,7 @@ pub async fn file(
     comment_field: &str,
 ) -> Result<Report, ApiError> {
     let res = target(kind)?;
-    let comment = validate::optional_text(comment_field, comment.as_deref(), COMMENT_MAX)?;
+    let comment = optional_message(comment_field, comment.as_deref(), COMMENT_MAX)?;
     let user = user.clone();
     let kind = kind.to_owned();
     let threshold = app.config.report_hide_threshold;
@@ -252,7 +251,7 @@ pub async fn cancel(
     result: Option<String>,
 ) -> Result<Transition, ApiError> {
     staff_only(user)?;
-    let result = validate::optional_text("report_result", result.as_deref(), RESULT_MAX)?;
+    let result = optional_message("report_result", result.as_deref(), RESULT_MAX)?;
     let moderator = user.id;
     app.db
         .write(move |tx| {
@@ -303,7 +302,7 @@ pub async fn confirm(
     result: Option<String>,
 ) -> Result<Transition, ApiError> {
     staff_only(user)?;
-    let result = validate::optional_text("report_result", result.as_deref(), RESULT_MAX)?;
+    let result = optional_message("report_result", result.as_deref(), RESULT_MAX)?;
     let moderator = user.id;
     app.db
         .write(move |tx| {
