@@ -149,7 +149,7 @@ async fn set_likes_seed(
                 tx,
                 user.id,
                 "set_likes",
-                "forum_posts",
+                &crate::community::FORUM_POSTS.kind(),
                 post,
                 Some(&likes.to_string()),
             )

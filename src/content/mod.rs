@@ -179,6 +179,11 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// The resource's name in the audit log, notifications and reports: `forum_post`, `course`.
+    pub fn kind(&self) -> String {
+        self.name.replace(' ', "_")
+    }
+
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
     }

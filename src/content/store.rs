@@ -412,7 +412,7 @@ pub fn delete(conn: &Connection, res: &Resource, user: &AuthUser, id: i64) -> Re
     let row = for_write(conn, res, user, id, true)?;
     let owner = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
     if owner.is_some_and(|o| o != user.id) {
-        crate::moderation::audit::record(conn, user.id, "delete", res.table, id, None)?;
+        crate::moderation::audit::record(conn, user.id, "delete", &res.kind(), id, None)?;
     }
     conn.execute(&format!("DELETE FROM {} WHERE id = ?1", res.table), [id])
         .map_err(|e| constraint(res, e))?;

@@ -66,9 +66,9 @@ pub async fn decide(
                 ("content_rejected", format!("Your {} was not accepted: {}", res.name, reason.as_deref().unwrap_or_default()))
             };
             if let Some(author) = row.get("account_id").and_then(Value::as_i64) {
-                notifications::send(tx, author, &Notice { kind, message, report_id: None, target: Some((res.table, id)) })?;
+                notifications::send(tx, author, &Notice { kind, message, report_id: None, target: Some((&res.kind(), id)) })?;
             }
-            audit::record(tx, moderator, if approved { "approve" } else { "reject" }, res.table, id, reason.as_deref())?;
+            audit::record(tx, moderator, if approved { "approve" } else { "reject" }, &res.kind(), id, reason.as_deref())?;
             store::get(tx, res, viewer, id)
         })
         .await
