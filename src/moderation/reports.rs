@@ -132,6 +132,31 @@ fn set_hidden(conn: &Connection, res: &Resource, id: i64, hidden: bool) -> Resul
     Ok(())
 }
 
+/// How many members have an open or taken report on a target.
+fn open_reporters(conn: &Connection, kind: &str, id: i64) -> Result<i64, ApiError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(DISTINCT reporter_id) FROM reports WHERE target_type = ?1 AND target_id = ?2 AND status IN (0, 1)",
+        params![kind, id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether hidden content stays hidden when a report on it ends: another report on it is
+/// confirmed, or its open reports still reach the auto-hide threshold.
+fn must_stay_hidden(
+    conn: &Connection,
+    kind: &str,
+    id: i64,
+    threshold: i64,
+) -> Result<bool, ApiError> {
+    let confirmed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM reports WHERE target_type = ?1 AND target_id = ?2 AND status = 2)",
+        params![kind, id],
+        |r| r.get(0),
+    )?;
+    Ok(confirmed || (threshold > 0 && open_reporters(conn, kind, id)? >= threshold))
+}
+
 /// Files a report. Refused: a target that is missing, hidden or the caller's own; a second
 /// report of the same target by the same member; a comment over its limit (named
 /// `comment_field`, as the caller's face spells it).
@@ -177,11 +202,7 @@ pub async fn file(
                     }
                 })?;
             if threshold > 0 {
-                let reporters: i64 = tx.query_row(
-                    "SELECT COUNT(DISTINCT reporter_id) FROM reports WHERE target_type = ?1 AND target_id = ?2 AND status IN (0, 1)",
-                    params![kind, target_id],
-                    |r| r.get(0),
-                )?;
+                let reporters = open_reporters(tx, &kind, target_id)?;
                 if reporters >= threshold {
                     set_hidden(tx, res, target_id, true)?;
                     audit::record(tx, user.id, "auto_hide", &kind, target_id, Some(&format!("{reporters} distinct reporters")))?;
@@ -243,7 +264,8 @@ pub async fn take(app: &App, user: &AuthUser, id: i64) -> Result<Transition, Api
         .await
 }
 
-/// 1 → 3 (cancelled: nothing wrong) or 2 → 3 (finished: the content is shown again).
+/// 1 → 3 (cancelled: nothing wrong) or 2 → 3 (finished). Either way the content is shown
+/// again unless it must stay hidden (another confirmed report, or the auto-hide threshold).
 pub async fn cancel(
     app: &App,
     user: &AuthUser,
@@ -253,6 +275,7 @@ pub async fn cancel(
     staff_only(user)?;
     let result = optional_message("report_result", result.as_deref(), RESULT_MAX)?;
     let moderator = user.id;
+    let threshold = app.config.report_hide_threshold;
     app.db
         .write(move |tx| {
             let report = get(tx, id)?;
@@ -268,19 +291,20 @@ pub async fn cancel(
                     )?;
                     let target = (report.target_type.as_str(), report.target_id);
                     let outcome = result.clone().unwrap_or_else(|| "no further action".into());
-                    if report.status == 2 {
-                        let still_confirmed: bool = tx.query_row(
-                            "SELECT EXISTS (SELECT 1 FROM reports WHERE target_type = ?1 AND target_id = ?2 AND status = 2)",
-                            params![report.target_type, report.target_id],
-                            |r| r.get(0),
-                        )?;
-                        if !still_confirmed {
-                            set_hidden(tx, res, report.target_id, false)?;
-                        }
-                        if let Some((Some(author), _)) = target_state(tx, res, report.target_id)? {
-                            let message = format!("Your {} is visible again: {outcome}", res.name);
-                            notifications::send(tx, author, &Notice { kind: "report_finished", message, report_id: Some(id), target: Some(target) })?;
-                        }
+                    let (author, hidden) = target_state(tx, res, report.target_id)?.unwrap_or((None, false));
+                    let shown = hidden && !must_stay_hidden(tx, &report.target_type, report.target_id, threshold)?;
+                    if shown {
+                        set_hidden(tx, res, report.target_id, false)?;
+                    }
+                    let to_author = if shown {
+                        Some(format!("Your {} is visible again: {outcome}", res.name))
+                    } else if report.status == 2 {
+                        Some(format!("A report on your {} is closed: {outcome}. It stays hidden while other reports are reviewed.", res.name))
+                    } else {
+                        None
+                    };
+                    if let (Some(author), Some(message)) = (author, to_author) {
+                        notifications::send(tx, author, &Notice { kind: "report_finished", message, report_id: Some(id), target: Some(target) })?;
                     }
                     let message = format!("Your report of a {} was reviewed: {outcome}", res.name);
                     notifications::send(tx, report.reporter_id, &Notice { kind: "report_cancelled", message, report_id: Some(id), target: Some(target) })?;
