@@ -206,6 +206,10 @@ pub async fn file(
                 if reporters >= threshold {
                     set_hidden(tx, res, target_id, true)?;
                     audit::record(tx, user.id, "auto_hide", &kind, target_id, Some(&format!("{reporters} distinct reporters")))?;
+                    if let Some(author) = owner {
+                        let message = format!("Your {} was hidden after {reporters} members reported it, until a moderator reviews it.", res.name);
+                        notifications::send(tx, author, &Notice { kind: "content_hidden", message, report_id: Some(id), target: Some((&kind, target_id)) })?;
+                    }
                 }
             }
             get(tx, id)
