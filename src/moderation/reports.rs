@@ -310,8 +310,10 @@ pub async fn cancel(
                     if let (Some(author), Some(message)) = (author, to_author) {
                         notifications::send(tx, author, &Notice { kind: "report_finished", message, report_id: Some(id), target: Some(target) })?;
                     }
+                    // An upheld report ends finished, not cancelled.
+                    let kind = if report.status == 2 { "report_finished" } else { "report_cancelled" };
                     let message = format!("Your report of a {} was reviewed: {outcome}", res.name);
-                    notifications::send(tx, report.reporter_id, &Notice { kind: "report_cancelled", message, report_id: Some(id), target: Some(target) })?;
+                    notifications::send(tx, report.reporter_id, &Notice { kind, message, report_id: Some(id), target: Some(target) })?;
                     let action = if report.status == 2 { "report_finish" } else { "report_cancel" };
                     audit::record(tx, moderator, action, &report.target_type, report.target_id, result.as_deref())?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report finished.".into() })
