@@ -324,3 +324,70 @@ CREATE TRIGGER forum_post_likes_count_down AFTER DELETE ON forum_post_likes
 BEGIN
     UPDATE forum_posts SET likes = MAX(likes - 1, 0) WHERE id = OLD.post_id;
 END;
+
+-- version 4
+-- Moderation: reports on any user content, hidden content, notifications, the audit log.
+ALTER TABLE courses ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1));
+ALTER TABLE exercises ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1));
+ALTER TABLE course_comments ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1));
+ALTER TABLE exercise_comments ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1));
+
+-- status: 0 open, 1 taken by `handler_id`, 2 confirmed (target hidden until its author edits
+-- it), 3 finished or cancelled. A member reports a target once.
+CREATE TABLE reports (
+    id               INTEGER PRIMARY KEY,
+    reporter_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    target_type      TEXT NOT NULL,
+    target_id        INTEGER NOT NULL,
+    comment          TEXT,
+    status           INTEGER NOT NULL DEFAULT 0 CHECK (status BETWEEN 0 AND 3),
+    handler_id       INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    result           TEXT,
+    state_changed_at INTEGER,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    CONSTRAINT reports_once UNIQUE (reporter_id, target_type, target_id)
+) STRICT;
+CREATE INDEX reports_status ON reports (status, id);
+CREATE INDEX reports_target ON reports (target_type, target_id);
+
+-- A report goes with its target (targets of several types: no foreign key, so triggers).
+CREATE TRIGGER forum_posts_reports AFTER DELETE ON forum_posts
+BEGIN DELETE FROM reports WHERE target_type = 'forum_post' AND target_id = OLD.id; END;
+CREATE TRIGGER blog_posts_reports AFTER DELETE ON blog_posts
+BEGIN DELETE FROM reports WHERE target_type = 'blog_post' AND target_id = OLD.id; END;
+CREATE TRIGGER blog_comments_reports AFTER DELETE ON blog_comments
+BEGIN DELETE FROM reports WHERE target_type = 'blog_comment' AND target_id = OLD.id; END;
+CREATE TRIGGER courses_reports AFTER DELETE ON courses
+BEGIN DELETE FROM reports WHERE target_type = 'course' AND target_id = OLD.id; END;
+CREATE TRIGGER course_comments_reports AFTER DELETE ON course_comments
+BEGIN DELETE FROM reports WHERE target_type = 'course_comment' AND target_id = OLD.id; END;
+CREATE TRIGGER exercises_reports AFTER DELETE ON exercises
+BEGIN DELETE FROM reports WHERE target_type = 'exercise' AND target_id = OLD.id; END;
+CREATE TRIGGER exercise_comments_reports AFTER DELETE ON exercise_comments
+BEGIN DELETE FROM reports WHERE target_type = 'exercise_comment' AND target_id = OLD.id; END;
+
+CREATE TABLE notifications (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    report_id   INTEGER REFERENCES reports (id) ON DELETE SET NULL,
+    target_type TEXT,
+    target_id   INTEGER,
+    read_at     INTEGER,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX notifications_account ON notifications (account_id, id);
+CREATE INDEX notifications_unread ON notifications (account_id, read_at);
+
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    actor_id    INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    action      TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target_id   INTEGER NOT NULL,
+    detail      TEXT,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX audit_log_actor ON audit_log (actor_id, id);

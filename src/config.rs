@@ -49,6 +49,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Origins allowed to call the API from a browser (CORS). `*` allows any.
     pub cors_origins: Vec<String>,
+    /// Hide reported content automatically once this many distinct members reported it,
+    /// pending a moderator (0: never).
+    pub report_hide_threshold: i64,
     /// One log line per request on standard error.
     pub log_requests: bool,
     /// SMTP server for confirmation emails. Without it, links are written to the log.
@@ -84,6 +87,7 @@ impl Default for Config {
             pool_size: 8,
             cookie_secure: false,
             cors_origins: Vec::new(),
+            report_hide_threshold: 0,
             log_requests: true,
             smtp_host: None,
             smtp_port: 587,

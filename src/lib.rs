@@ -13,6 +13,7 @@ pub mod content;
 pub mod db;
 pub mod http;
 pub mod learning;
+pub mod moderation;
 pub mod ops;
 pub mod validate;
 

@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::db::now;
 use crate::http::error::{ApiError, code};
 use crate::http::guards::AuthUser;
+use crate::moderation::audit;
 use crate::validate;
 
 const CONFIRMATION_TTL: i64 = 7 * 24 * 3600;
@@ -396,6 +397,7 @@ pub async fn set_level(
     if !admin.is_admin() {
         return Err(ApiError::forbidden("Only an admin may change levels."));
     }
+    let actor = admin.id;
     app.db
         .write(move |tx| {
             let target = model::get(tx, id)?;
@@ -409,6 +411,7 @@ pub async fn set_level(
                 "UPDATE accounts SET level = ?2, token_version = token_version + 1, updated_at = ?3 WHERE id = ?1",
                 params![id, level as i64, crate::db::now_ms()],
             )?;
+            audit::record(tx, actor, "set_level", "account", id, Some(&(level as i64).to_string()))?;
             model::get(tx, id)
         })
         .await
@@ -434,6 +437,7 @@ pub async fn ban(
         ));
     }
     let reason = validate::optional_text("reason", reason.as_deref(), 500)?;
+    let actor = admin.id;
     app.db
         .write(move |tx| {
             let target = model::get(tx, id)?;
@@ -444,6 +448,7 @@ pub async fn ban(
                 params![id, until, reason, crate::db::now_ms()],
             )?;
             sessions::end_sessions(tx, id, None)?;
+            audit::record(tx, actor, "ban", "account", id, reason.as_deref())?;
             model::get(tx, id)
         })
         .await
@@ -465,12 +470,16 @@ pub async fn delete(app: &App, user: &AuthUser, id: i64) -> Result<(), ApiError>
     if !user.may_manage_account(id) {
         return Err(ApiError::forbidden("You may only delete your own account."));
     }
+    let actor = user.id;
     app.db
         .write(move |tx| {
             let target = model::get(tx, id)?;
             keep_an_admin(tx, &target)?;
             tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
             crate::accounts::throttle::forget_account(tx, id)?;
+            if actor != id {
+                audit::record(tx, actor, "delete", "account", id, Some(&target.username))?;
+            }
             Ok(())
         })
         .await

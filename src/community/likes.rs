@@ -145,7 +145,14 @@ async fn set_likes_seed(
             if n == 0 {
                 return Err(ApiError::not_found(&format!("The forum post {post}")));
             }
-            Ok(())
+            crate::moderation::audit::record(
+                tx,
+                user.id,
+                "set_likes",
+                &crate::community::FORUM_POSTS.kind(),
+                post,
+                Some(&likes.to_string()),
+            )
         })
         .await?;
     Ok(Status::NoContent)

@@ -179,6 +179,11 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// The resource's name in the audit log, notifications and reports: `forum_post`, `course`.
+    pub fn kind(&self) -> String {
+        self.name.replace(' ', "_")
+    }
+
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -227,5 +232,6 @@ pub const EVERYONE: &str = "1";
 pub const SHOWN_OR_AUTHOR: &str = "(hidden = 0 OR account_id = :me OR :staff)";
 /// The author and staff only.
 pub const AUTHOR_AND_STAFF: &str = "(account_id = :me OR :staff)";
-/// Approved rows for everyone; pending and rejected ones for their author and staff.
-pub const APPROVED_OR_AUTHOR: &str = "(status = 'approved' OR account_id = :me OR :staff)";
+/// Approved rows not hidden by moderation for everyone; the others for their author and staff.
+pub const APPROVED_OR_AUTHOR: &str =
+    "((status = 'approved' AND hidden = 0) OR account_id = :me OR :staff)";

@@ -441,11 +441,18 @@ pub fn update(
     values.push(&id);
     conn.execute(&sql, &values[..])
         .map_err(|e| constraint(res, e))?;
+    let owner = res
+        .owner
+        .and_then(|o| existing.get(o))
+        .and_then(Value::as_i64);
+    if existing.get("hidden").and_then(Value::as_i64) == Some(1) && owner == Some(user.id) {
+        crate::moderation::reports::author_edited(conn, res.table, id)?;
+    }
     Ok(())
 }
 
 pub fn delete(conn: &Connection, res: &Resource, user: &AuthUser, id: i64) -> Result<(), ApiError> {
-    for_write(conn, res, user, id, true)?;
+    let row = for_write(conn, res, user, id, true)?;
     // Rows written without a locale get the default one: it must stay.
     let is_a_default = registry().flat_map(|r| r.fields).any(|f| {
         matches!(f.kind, Kind::Ref { table, .. } if table == res.table) && f.default == Some(id)
@@ -462,5 +469,9 @@ pub fn delete(conn: &Connection, res: &Resource, user: &AuthUser, id: i64) -> Re
     }
     conn.execute(&format!("DELETE FROM {} WHERE id = ?1", res.table), [id])
         .map_err(|e| constraint(res, e))?;
+    let owner = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
+    if owner.is_some_and(|o| o != user.id) {
+        crate::moderation::audit::record(conn, user.id, "delete", &res.kind(), id, None)?;
+    }
     Ok(())
 }

@@ -21,6 +21,7 @@ pub fn document() -> OpenApi {
         crate::accounts::rest::openapi(),
         crate::ops::rest::openapi(),
         crate::learning::moderation::openapi(),
+        crate::moderation::rest::openapi(),
         crate::community::likes::openapi(),
         crate::community::avatars::openapi(),
         crate::content::openapi(),

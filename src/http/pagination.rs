@@ -37,6 +37,15 @@ impl PageRequest {
         Ok(PageRequest { limit, before })
     }
 
+    /// For the lists read oldest first: rows with an id above this one (0 for the first page).
+    pub fn after(&self) -> i64 {
+        if self.before == i64::MAX {
+            0
+        } else {
+            self.before
+        }
+    }
+
     /// The SQL `LIMIT`: one row more than asked, to know whether a next page exists.
     pub fn fetch(&self) -> i64 {
         self.limit + 1

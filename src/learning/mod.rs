@@ -122,7 +122,8 @@ pub static COURSE_COMMENTS: Resource = Resource {
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
-    visible: "EXISTS (SELECT 1 FROM courses p WHERE p.id = course_id AND (p.status = 'approved' OR p.account_id = :me OR :staff))",
+    visible: "((hidden = 0 AND EXISTS (SELECT 1 FROM courses p WHERE p.id = course_id
+              AND ((p.status = 'approved' AND p.hidden = 0) OR p.account_id = :me))) OR account_id = :me OR :staff)",
     filters: &[("author", "account_id")],
     check: None,
     tag: "courses",
@@ -239,7 +240,8 @@ pub static EXERCISE_COMMENTS: Resource = Resource {
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
-    visible: "EXISTS (SELECT 1 FROM exercises p WHERE p.id = exercise_id AND (p.status = 'approved' OR p.account_id = :me OR :staff))",
+    visible: "((hidden = 0 AND EXISTS (SELECT 1 FROM exercises p WHERE p.id = exercise_id
+              AND ((p.status = 'approved' AND p.hidden = 0) OR p.account_id = :me))) OR account_id = :me OR :staff)",
     filters: &[("author", "account_id")],
     check: None,
     tag: "exercises",

@@ -18,7 +18,8 @@ use crate::http::error::ApiError;
 use crate::http::guards::{AuthUser, BearerToken, Moderator};
 use crate::http::seed::{seed_caller, target_id};
 use crate::learning::{COURSES, EXERCISES};
-use crate::validate;
+use crate::moderation::audit;
+use crate::moderation::notifications::{self, Notice};
 
 pub const REASON_MAX: usize = 1000;
 
@@ -42,7 +43,7 @@ pub async fn decide(
             "Only a moderator or an admin may validate content.",
         ));
     }
-    let reason = validate::optional_text("reason", reason.as_deref(), REASON_MAX)?;
+    let reason = crate::moderation::optional_message("reason", reason.as_deref(), REASON_MAX)?;
     let reason = match (approved, reason) {
         (false, None) => Some(format!(
             "This {} was not accepted by a moderator.",
@@ -54,11 +55,20 @@ pub async fn decide(
     let moderator = user.id;
     app.db
         .write(move |tx| {
-            store::get(tx, res, viewer, id)?;
+            let row = store::get(tx, res, viewer, id)?;
             tx.execute(
                 &format!("UPDATE {} SET status = ?2, status_reason = ?3, moderated_by = ?4, moderated_at = ?5 WHERE id = ?1", res.table),
                 rusqlite::params![id, if approved { "approved" } else { "rejected" }, reason, moderator, now_ms()],
             )?;
+            let (kind, message) = if approved {
+                ("content_approved", format!("Your {} is published.", res.name))
+            } else {
+                ("content_rejected", format!("Your {} was not accepted: {}", res.name, reason.as_deref().unwrap_or_default()))
+            };
+            if let Some(author) = row.get("account_id").and_then(Value::as_i64) {
+                notifications::send(tx, author, &Notice { kind, message, report_id: None, target: Some((&res.kind(), id)) })?;
+            }
+            audit::record(tx, moderator, if approved { "approve" } else { "reject" }, &res.kind(), id, reason.as_deref())?;
             store::get(tx, res, viewer, id)
         })
         .await

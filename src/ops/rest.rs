@@ -65,6 +65,18 @@ pub struct Stats {
     /// Login bans in force (per name and ip).
     pub active_login_bans: i64,
     pub sessions: i64,
+    pub courses: i64,
+    pub exercises: i64,
+    pub blog_posts: i64,
+    pub forum_subjects: i64,
+    pub forum_posts: i64,
+    /// Courses and exercises waiting for a moderator.
+    pub pending_courses: i64,
+    pub pending_exercises: i64,
+    /// Reports by status: open (0), taken (1), confirmed and waiting for an edit (2).
+    pub open_reports: i64,
+    pub taken_reports: i64,
+    pub confirmed_reports: i64,
 }
 
 /// Counts for the admin dashboard (moderators and admins).
@@ -88,6 +100,7 @@ async fn stats(app: &State<App>, _staff: Moderator) -> Result<Json<Stats>, ApiEr
                 [now],
                 |r| r.get(0),
             )?;
+            let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
             Ok(Stats {
                 accounts,
                 moderators,
@@ -96,6 +109,16 @@ async fn stats(app: &State<App>, _staff: Moderator) -> Result<Json<Stats>, ApiEr
                 banned_accounts: banned,
                 active_login_bans: throttle::active_bans(c, now)?,
                 sessions,
+                courses: count("SELECT COUNT(*) FROM courses")?,
+                exercises: count("SELECT COUNT(*) FROM exercises")?,
+                blog_posts: count("SELECT COUNT(*) FROM blog_posts")?,
+                forum_subjects: count("SELECT COUNT(*) FROM forum_subjects")?,
+                forum_posts: count("SELECT COUNT(*) FROM forum_posts")?,
+                pending_courses: count("SELECT COUNT(*) FROM courses WHERE status = 'pending'")?,
+                pending_exercises: count("SELECT COUNT(*) FROM exercises WHERE status = 'pending'")?,
+                open_reports: count("SELECT COUNT(*) FROM reports WHERE status = 0")?,
+                taken_reports: count("SELECT COUNT(*) FROM reports WHERE status = 1")?,
+                confirmed_reports: count("SELECT COUNT(*) FROM reports WHERE status = 2")?,
             })
         })
         .await?;

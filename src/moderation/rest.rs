@@ -1,0 +1,306 @@
+//! `/api/v1/reports…`, `/api/v1/notifications…` and `/api/v1/admin/audit`.
+
+use rocket::http::Status;
+use rocket::response::status::Created;
+use rocket::serde::json::Json;
+use rocket::{State, get, post, routes};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::App;
+use crate::http::body::JsonBody;
+use crate::http::error::ApiError;
+use crate::http::guards::{Admin, AuthUser};
+use crate::http::pagination::{Page, PageRequest};
+use crate::moderation::audit::{self, AuditEntry};
+use crate::moderation::notifications::{self, Notification};
+use crate::moderation::reports::{self, ListFilter, Report, Transition};
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        create,
+        list,
+        one,
+        take,
+        cancel,
+        confirm,
+        list_notifications,
+        unread,
+        read_one,
+        read_all,
+        audit_log
+    ]
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReportBody {
+    /// `forum_post`, `blog_post`, `blog_comment`, `course`, `course_comment`, `exercise` or `exercise_comment`.
+    pub target_type: String,
+    pub target_id: i64,
+    /// Why (up to 1000 characters).
+    #[serde(alias = "reportComment")]
+    pub comment: Option<String>,
+}
+
+/// Report a piece of content (once per member and target; not one's own).
+#[utoipa::path(post, path = "/api/v1/reports", tag = "moderation", request_body = ReportBody, security(("bearer" = [])),
+    responses((status = 201, body = Report), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[post("/reports", data = "<body>")]
+async fn create(
+    app: &State<App>,
+    user: AuthUser,
+    body: JsonBody<ReportBody>,
+) -> Result<Created<Json<Report>>, ApiError> {
+    let b = body.0;
+    let report = reports::file(
+        app,
+        &user,
+        &b.target_type,
+        b.target_id,
+        b.comment,
+        "comment",
+    )
+    .await?;
+    Ok(Created::new(format!("/api/v1/reports/{}", report.id)).body(Json(report)))
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// 0 open, 1 taken, 2 confirmed, 3 finished.
+    pub status: Option<i64>,
+    /// Only the caller's own reports (always so for members).
+    pub mine: Option<bool>,
+    pub target_type: Option<String>,
+    pub target_id: Option<i64>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Reports, oldest first: the moderators' queue (`status=0`), one's own (`mine=true`), or those
+/// of one target. Members only ever see their own.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "moderation", params(ReportQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Report>), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[get("/reports?<status>&<mine>&<target_type>&<target_id>&<limit>&<cursor>")]
+#[allow(clippy::too_many_arguments)]
+async fn list(
+    app: &State<App>,
+    user: AuthUser,
+    status: Option<i64>,
+    mine: Option<bool>,
+    target_type: Option<String>,
+    target_id: Option<i64>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<Json<Page<Report>>, ApiError> {
+    let page = PageRequest::new(limit, cursor.as_deref())?;
+    if let Some(s) = status
+        && !(0..=3).contains(&s)
+    {
+        return Err(ApiError::invalid("status", "must be 0, 1, 2 or 3"));
+    }
+    let target = match (target_type, target_id) {
+        (Some(kind), Some(id)) => {
+            reports::target(&kind)?;
+            Some((kind, id))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::invalid(
+                "target_type",
+                "goes with target_id: give both or neither",
+            ));
+        }
+    };
+    let reporter = (mine.unwrap_or(false) || !user.is_moderator()).then_some(user.id);
+    let filter = ListFilter {
+        status,
+        reporter,
+        target,
+    };
+    let rows = app
+        .db
+        .read(move |c| reports::list(c, &filter, page.after(), page.fetch()))
+        .await?;
+    Ok(Json(page.page(rows, |r| r.id)))
+}
+
+/// One report: its reporter, or staff.
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "moderation", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Report), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[get("/reports/<id>")]
+async fn one(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<Report>, ApiError> {
+    Ok(Json(
+        app.db
+            .read(move |c| reports::readable(c, &user, id))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ResultBody {
+    /// The moderator's message to the author and the reporter (up to 1000 characters).
+    #[serde(alias = "report_result")]
+    pub result: Option<String>,
+}
+
+/// Take a report (moderators): 0 → 1. Already taken or finished: 200, unchanged.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/take", tag = "moderation", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Transition), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[post("/reports/<id>/take")]
+async fn take(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<Transition>, ApiError> {
+    Ok(Json(reports::take(app, &user, id).await?))
+}
+
+/// Cancel a taken report, or finish a confirmed one once its author edited the content (moderators).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/cancel", tag = "moderation", params(("id" = i64, Path)), request_body = ResultBody,
+    security(("bearer" = [])), responses((status = 200, body = Transition), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[post("/reports/<id>/cancel", data = "<body>")]
+async fn cancel(
+    app: &State<App>,
+    user: AuthUser,
+    id: i64,
+    body: JsonBody<ResultBody>,
+) -> Result<Json<Transition>, ApiError> {
+    Ok(Json(reports::cancel(app, &user, id, body.0.result).await?))
+}
+
+/// Confirm a taken report (moderators): the content is hidden; author and reporter notified.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/confirm", tag = "moderation", params(("id" = i64, Path)), request_body = ResultBody,
+    security(("bearer" = [])), responses((status = 200, body = Transition), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[post("/reports/<id>/confirm", data = "<body>")]
+async fn confirm(
+    app: &State<App>,
+    user: AuthUser,
+    id: i64,
+    body: JsonBody<ResultBody>,
+) -> Result<Json<Transition>, ApiError> {
+    Ok(Json(reports::confirm(app, &user, id, body.0.result).await?))
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    pub unread: Option<bool>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The caller's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "moderation", params(NotificationQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Notification>), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[get("/notifications?<unread>&<limit>&<cursor>")]
+async fn list_notifications(
+    app: &State<App>,
+    user: AuthUser,
+    unread: Option<bool>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<Json<Page<Notification>>, ApiError> {
+    let page = PageRequest::new(limit, cursor.as_deref())?;
+    let rows = app
+        .db
+        .read(move |c| {
+            notifications::list(
+                c,
+                user.id,
+                unread.unwrap_or(false),
+                page.before,
+                page.fetch(),
+            )
+        })
+        .await?;
+    Ok(Json(page.page(rows, |n| n.id)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unread {
+    pub unread: i64,
+}
+
+/// How many of the caller's notifications are unread.
+#[utoipa::path(get, path = "/api/v1/notifications/unread", tag = "moderation", security(("bearer" = [])),
+    responses((status = 200, body = Unread), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[get("/notifications/unread")]
+async fn unread(app: &State<App>, user: AuthUser) -> Result<Json<Unread>, ApiError> {
+    Ok(Json(Unread {
+        unread: app
+            .db
+            .read(move |c| notifications::unread(c, user.id))
+            .await?,
+    }))
+}
+
+/// Mark one notification read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "moderation", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[post("/notifications/<id>/read")]
+async fn read_one(app: &State<App>, user: AuthUser, id: i64) -> Result<Status, ApiError> {
+    if app
+        .db
+        .write(move |tx| notifications::mark_read(tx, user.id, Some(id)))
+        .await?
+    {
+        Ok(Status::NoContent)
+    } else {
+        Err(ApiError::not_found(&format!("Notification {id}")))
+    }
+}
+
+/// Mark all the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "moderation", security(("bearer" = [])),
+    responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[post("/notifications/read")]
+async fn read_all(app: &State<App>, user: AuthUser) -> Result<Status, ApiError> {
+    app.db
+        .write(move |tx| notifications::mark_read(tx, user.id, None))
+        .await?;
+    Ok(Status::NoContent)
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub actor: Option<i64>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The audit log of moderators' and admins' actions, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "operations", params(AuditQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<AuditEntry>), (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[get("/admin/audit?<actor>&<limit>&<cursor>")]
+async fn audit_log(
+    app: &State<App>,
+    _admin: Admin,
+    actor: Option<i64>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
+    let page = PageRequest::new(limit, cursor.as_deref())?;
+    let rows = app
+        .db
+        .read(move |c| audit::list(c, actor, page.before, page.fetch()))
+        .await?;
+    Ok(Json(page.page(rows, |e| e.id)))
+}
+
+/// This module's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        create,
+        list,
+        one,
+        take,
+        cancel,
+        confirm,
+        list_notifications,
+        unread,
+        read_one,
+        read_all,
+        audit_log
+    ))]
+    struct Part;
+    <Part as utoipa::OpenApi>::openapi()
+}
