@@ -5,10 +5,10 @@ use rocket::response::status::Created;
 use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::http::body::JsonBody;
+use crate::http::body::{JsonBody, QueryInt, query_int};
 use crate::http::error::ApiError;
 use crate::http::guards::{Admin, AuthUser};
 use crate::http::pagination::{Page, PageRequest};
@@ -64,36 +64,32 @@ async fn create(
     Ok(Created::new(format!("/api/v1/reports/{}", report.id)).body(Json(report)))
 }
 
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReportQuery {
-    /// 0 open, 1 taken, 2 confirmed, 3 finished.
-    pub status: Option<i64>,
-    /// Only the caller's own reports (always so for members).
-    pub mine: Option<bool>,
-    pub target_type: Option<String>,
-    pub target_id: Option<i64>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// Reports, oldest first: the moderators' queue (`status=0`), one's own (`mine=true`), or those
 /// of one target. Members only ever see their own.
-#[utoipa::path(get, path = "/api/v1/reports", tag = "moderation", params(ReportQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/reports", tag = "moderation", params(
+        ("status" = Option<i64>, Query, description = "0 open, 1 taken, 2 confirmed, 3 finished."),
+        ("mine" = Option<bool>, Query, description = "Only the caller's own reports (always so for members)."),
+        ("target_type" = Option<String>, Query, description = "With target_id: the reports on one target."),
+        ("target_id" = Option<i64>, Query, description = "With target_type."),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ), security(("bearer" = [])),
     responses((status = 200, body = Page<Report>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/reports?<status>&<mine>&<target_type>&<target_id>&<limit>&<cursor>")]
 #[allow(clippy::too_many_arguments)]
 async fn list(
     app: &State<App>,
     user: AuthUser,
-    status: Option<i64>,
+    status: QueryInt<'_>,
     mine: Option<bool>,
     target_type: Option<String>,
-    target_id: Option<i64>,
-    limit: Option<i64>,
+    target_id: QueryInt<'_>,
+    limit: QueryInt<'_>,
     cursor: Option<String>,
 ) -> Result<Json<Page<Report>>, ApiError> {
-    let page = PageRequest::new(limit, cursor.as_deref())?;
+    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
+    let status = query_int("status", status)?;
+    let target_id = query_int("target_id", target_id)?;
     if let Some(s) = status
         && !(0..=3).contains(&s)
     {
@@ -178,26 +174,22 @@ async fn confirm(
     Ok(Json(reports::confirm(app, &user, id, body.0.result).await?))
 }
 
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct NotificationQuery {
-    pub unread: Option<bool>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// The caller's notifications, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "moderation", params(NotificationQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "moderation", params(
+        ("unread" = Option<bool>, Query, description = "Only the unread ones."),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ), security(("bearer" = [])),
     responses((status = 200, body = Page<Notification>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/notifications?<unread>&<limit>&<cursor>")]
 async fn list_notifications(
     app: &State<App>,
     user: AuthUser,
     unread: Option<bool>,
-    limit: Option<i64>,
+    limit: QueryInt<'_>,
     cursor: Option<String>,
 ) -> Result<Json<Page<Notification>>, ApiError> {
-    let page = PageRequest::new(limit, cursor.as_deref())?;
+    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
     let rows = app
         .db
         .read(move |c| {
@@ -258,26 +250,23 @@ async fn read_all(app: &State<App>, user: AuthUser) -> Result<Status, ApiError> 
     Ok(Status::NoContent)
 }
 
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    pub actor: Option<i64>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// The audit log of moderators' and admins' actions, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "operations", params(AuditQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "operations", params(
+        ("actor" = Option<i64>, Query, description = "Only this account's actions."),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ), security(("bearer" = [])),
     responses((status = 200, body = Page<AuditEntry>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/audit?<actor>&<limit>&<cursor>")]
 async fn audit_log(
     app: &State<App>,
     _admin: Admin,
-    actor: Option<i64>,
-    limit: Option<i64>,
+    actor: QueryInt<'_>,
+    limit: QueryInt<'_>,
     cursor: Option<String>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
-    let page = PageRequest::new(limit, cursor.as_deref())?;
+    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
+    let actor = query_int("actor", actor)?;
     let rows = app
         .db
         .read(move |c| audit::list(c, actor, page.before, page.fetch()))
