@@ -333,3 +333,15 @@ fn issued_tokens_carry_the_documented_claims() {
     assert!(nbf <= iat + 1 && (exp - iat) == 3600, "{claims}");
     assert!(claims["ver"].is_i64());
 }
+
+#[test]
+fn a_token_whose_times_are_strings_is_902() {
+    let app = TestApp::new();
+    let user = app.register("alice");
+    for claim in ["exp", "nbf", "iat"] {
+        let mut claims = serde_json::to_value(claims_for(&app, &user)).unwrap();
+        let value = claims[claim].as_i64().unwrap();
+        claims[claim] = json!(value.to_string());
+        assert_refused(&app, &sign(&claims, Algorithm::HS256, JWT_SECRET));
+    }
+}
