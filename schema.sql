@@ -336,7 +336,8 @@ ALTER TABLE exercise_comments ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0 CHECK
 -- it), 3 finished or cancelled. A member reports a target once.
 CREATE TABLE reports (
     id               INTEGER PRIMARY KEY,
-    reporter_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    -- A moderator's decision outlives the reporter: their account's deletion keeps the report.
+    reporter_id      INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
     target_type      TEXT NOT NULL,
     target_id        INTEGER NOT NULL,
     comment          TEXT,

@@ -57,7 +57,8 @@ pub fn kind_of(table: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
     pub id: i64,
-    pub reporter_id: i64,
+    /// Null once the reporter's account is deleted.
+    pub reporter_id: Option<i64>,
     pub target_type: String,
     pub target_id: i64,
     pub comment: Option<String>,
@@ -103,7 +104,7 @@ fn get(conn: &Connection, id: i64) -> Result<Report, ApiError> {
 /// A report the caller may read: their own, or any for staff (404 otherwise).
 pub fn readable(conn: &Connection, user: &AuthUser, id: i64) -> Result<Report, ApiError> {
     match find(conn, id)? {
-        Some(r) if r.reporter_id == user.id || user.is_moderator() => Ok(r),
+        Some(r) if r.reporter_id == Some(user.id) || user.is_moderator() => Ok(r),
         _ => Err(ApiError::not_found(&format!("Report {id}"))),
     }
 }
@@ -313,7 +314,9 @@ pub async fn cancel(
                     // An upheld report ends finished, not cancelled.
                     let kind = if report.status == 2 { "report_finished" } else { "report_cancelled" };
                     let message = format!("Your report of a {} was reviewed: {outcome}", res.name);
-                    notifications::send(tx, report.reporter_id, &Notice { kind, message, report_id: Some(id), target: Some(target) })?;
+                    if let Some(reporter) = report.reporter_id {
+                        notifications::send(tx, reporter, &Notice { kind, message, report_id: Some(id), target: Some(target) })?;
+                    }
                     let action = if report.status == 2 { "report_finish" } else { "report_cancel" };
                     audit::record(tx, moderator, action, &report.target_type, report.target_id, result.as_deref())?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report finished.".into() })
@@ -354,7 +357,9 @@ pub async fn confirm(
                         notifications::send(tx, author, &Notice { kind: "report_confirmed", message, report_id: Some(id), target })?;
                     }
                     let message = format!("Your report of a {} was upheld: the content is hidden.", res.name);
-                    notifications::send(tx, report.reporter_id, &Notice { kind: "report_confirmed", message, report_id: Some(id), target })?;
+                    if let Some(reporter) = report.reporter_id {
+                        notifications::send(tx, reporter, &Notice { kind: "report_confirmed", message, report_id: Some(id), target })?;
+                    }
                     audit::record(tx, moderator, "report_confirm", &report.target_type, report.target_id, result.as_deref())?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report confirmed: the content is hidden.".into() })
                 }
