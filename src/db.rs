@@ -32,6 +32,8 @@ impl Db {
         }
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.busy_timeout(Duration::from_secs(10))?;
+            // Every resource and filter combination is its own statement: keep them all prepared.
+            c.set_prepared_statement_cache_capacity(256);
             c.execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
