@@ -15,6 +15,8 @@ use crate::moderation::audit;
 use crate::validate;
 
 const CONFIRMATION_TTL: i64 = 7 * 24 * 3600;
+/// The end of a ban without an end: 9999-12-31, exact in JavaScript numbers (unlike i64::MAX).
+pub const BAN_FOREVER: i64 = 253_402_300_799;
 
 /// A registration as every face hands it over. Presence of `username` and `password` is
 /// checked by the face (each seed has its own code for an incomplete body).
@@ -442,7 +444,7 @@ pub async fn ban(
         .write(move |tx| {
             let target = model::get(tx, id)?;
             keep_an_admin(tx, &target)?;
-            let until = seconds.map_or(i64::MAX, |s| now() + s);
+            let until = seconds.map_or(BAN_FOREVER, |s| now() + s);
             tx.execute(
                 "UPDATE accounts SET banned_until = ?2, ban_reason = ?3, token_version = token_version + 1, updated_at = ?4 WHERE id = ?1",
                 params![id, until, reason, crate::db::now_ms()],
