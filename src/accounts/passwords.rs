@@ -226,9 +226,15 @@ fn argon2_config() -> argon2::Config<'static> {
     argon2::Config::owasp2()
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 /// Argon2id hashing and checking with bounded concurrency.
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// The hashing threads' queue. Hashes run on these few threads only: argon2's 19 MiB
+    /// buffers then stay in their few malloc arenas instead of in one per blocking thread of
+    /// the runtime (which grew the server to a gigabyte after a login storm).
+    jobs: std::sync::mpsc::Sender<Job>,
     waiting: AtomicUsize,
     max_waiting: usize,
     /// Checked against when the account does not exist, so both answers take the same time.
@@ -238,7 +244,23 @@ pub struct Passwords {
 impl Passwords {
     pub fn new(concurrency: usize, max_waiting: usize) -> Result<Passwords, String> {
         let dummy_hash = hash_now(&random_text(24)).map_err(|e| format!("argon2: {e}"))?;
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..concurrency {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("preau-hash-{n}"))
+                .spawn(move || {
+                    // Ends when the Passwords (the sender) is dropped.
+                    while let Some(job) = queue.lock().ok().and_then(|q| q.recv().ok()) {
+                        // A panicking job drops its answer (a 500), not the thread.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                })
+                .map_err(|e| format!("cannot start a hashing thread: {e}"))?;
+        }
         Ok(Passwords {
+            jobs,
             permits: Arc::new(Semaphore::new(concurrency)),
             waiting: AtomicUsize::new(0),
             max_waiting,
@@ -259,9 +281,15 @@ impl Passwords {
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let _permit = permit.map_err(|e| ApiError::internal(format!("hash pool closed: {e}")))?;
-        rocket::tokio::task::spawn_blocking(work)
+        let (done, result) = rocket::tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| ApiError::internal("the hashing threads are gone"))?;
+        result
             .await
-            .map_err(|e| ApiError::internal(format!("hash task failed: {e}")))
+            .map_err(|_| ApiError::internal("a hashing job was dropped"))
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
