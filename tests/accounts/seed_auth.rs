@@ -761,3 +761,41 @@ fn logout_without_anything_is_401_901() {
     let app = TestApp::new();
     app.post("/auth/logout").fetch().assert_error(401, 401, 901);
 }
+
+/// Unknown accounts are checked against a dummy hash, so both failures cost one argon2 check.
+/// The bound is loose on purpose (a factor of 3 on medians): without the dummy hash the unknown
+/// name answers about a hundred times faster, which this catches on any machine.
+#[test]
+fn unknown_account_and_wrong_password_take_the_same_time() {
+    let app = TestApp::new();
+    app.register("alice");
+    let mut time = |login: &str, n: u8| {
+        let started = std::time::Instant::now();
+        let res = app
+            .post("/auth/login")
+            .remote_ip(&format!("10.9.{}.{n}", login.len()))
+            .json_body(&json!({"login": login, "password": "Wrong-Kettle-42"}))
+            .fetch();
+        assert_eq!(res.status, 401, "{}", res.text);
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    // Interleaved, so that a busy moment of the machine weighs on both alike.
+    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+    for n in 0..11 {
+        unknown.push(time("nobody-here", n));
+        wrong.push(time("alice", n));
+    }
+    let (unknown, wrong) = (median(unknown), median(wrong));
+    println!(
+        "enumeration: unknown account {unknown:.1} ms, wrong password {wrong:.1} ms (medians of 11)"
+    );
+    let ratio = unknown / wrong;
+    assert!(
+        (1.0 / 3.0..3.0).contains(&ratio),
+        "unknown {unknown:.1} ms vs wrong password {wrong:.1} ms"
+    );
+}
