@@ -7,7 +7,8 @@
 //! `CI=true`, where a missing browser is a failure.
 //!
 //! Screenshots of every page at 1280×800 and 375×812 go to `target/screenshots/`; with
-//! `PREAU_UPDATE_SCREENSHOTS=1` the dashboard's are also copied to `docs/screenshots/`.
+//! `PREAU_UPDATE_SCREENSHOTS=1` the dashboard's and the moderation queue's are also copied to
+//! `docs/screenshots/`.
 
 use std::future::Future;
 use std::io::Write;
@@ -32,8 +33,18 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ADMIN_PASSWORD: &str = "Blue-Kettle-42";
 const MEMBER: &str = "camille";
 const MEMBER_PASSWORD: &str = "Green-Teapot-77";
+/// The password of the other members some tests register.
+const OTHER_PASSWORD: &str = "Orange-Piano-58";
 /// The member's first name: markup that would run if the UI ever inserted it as HTML.
 const MARKUP_NAME: &str = r#"<img src=x onerror="window.__xss=1">"#;
+/// An 8×8 PNG, for the avatar upload.
+const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x08, 0x08, 0x02, 0x00, 0x00, 0x00, 0x4b, 0x6d, 0x29,
+    0xdc, 0x00, 0x00, 0x00, 0x11, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x10, 0xcf, 0xf0, 0xc7,
+    0x8a, 0x18, 0x86, 0x96, 0x04, 0x00, 0x11, 0xf4, 0x33, 0x81, 0x7d, 0xcf, 0x33, 0x98, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
 const WAIT: Duration = Duration::from_secs(20);
 const DESKTOP: (u32, u32) = (1280, 800);
 const PHONE: (u32, u32) = (375, 812);
@@ -242,6 +253,69 @@ impl Server {
         assert_eq!(status, 201, "registration: {body}");
         body["id"].as_i64().expect("the new account's id")
     }
+
+    /// Registers another member (password `OTHER_PASSWORD`); returns its id and a token.
+    async fn register(&self, username: &str) -> (i64, String) {
+        let body = json!({
+            "username": username, "password": OTHER_PASSWORD,
+            "email": format!("{username}@example.org"),
+        });
+        let (status, body) = self.api("POST", "/auth/register", None, Some(body)).await;
+        assert_eq!(status, 201, "registration of {username}: {body}");
+        let id = body["id"].as_i64().expect("the new account's id");
+        (id, self.token(username, OTHER_PASSWORD).await)
+    }
+
+    /// `POST path body` that must answer 201; returns the new row's id.
+    async fn create(&self, token: &str, path: &str, body: Value) -> i64 {
+        let (status, row) = self.api("POST", path, Some(token), Some(body)).await;
+        assert_eq!(status, 201, "POST {path}: {row}");
+        row["id"].as_i64().expect("the new row's id")
+    }
+
+    /// A forum category and a forum in it (made by the admin); returns the forum's id.
+    async fn forum(&self, admin: &str) -> i64 {
+        let category = self
+            .create(
+                admin,
+                "/api/v1/forum/categories",
+                json!({"name": "Entraide"}),
+            )
+            .await;
+        self.create(
+            admin,
+            "/api/v1/forum/forums",
+            json!({"category_id": category, "name": "Questions", "description": "Ask anything about the courses."}),
+        )
+        .await
+    }
+
+    /// A subject in `forum` with one post by `author`; returns the post's id.
+    async fn forum_post(&self, forum: i64, author: &str, text: &str) -> i64 {
+        let subject = self
+            .create(
+                author,
+                "/api/v1/forum/subjects",
+                json!({"forum_id": forum, "title": "Help with loops"}),
+            )
+            .await;
+        self.create(
+            author,
+            "/api/v1/forum/posts",
+            json!({"subject_id": subject, "content": text}),
+        )
+        .await
+    }
+
+    /// A report of a forum post by `reporter`; returns the report's id.
+    async fn report_post(&self, reporter: &str, post: i64, comment: &str) -> i64 {
+        self.create(
+            reporter,
+            "/api/v1/reports",
+            json!({"target_type": "forum_post", "target_id": post, "comment": comment}),
+        )
+        .await
+    }
 }
 
 // ------------------------------------------------------------------ the browser
@@ -435,6 +509,12 @@ impl Ui {
             .click()
             .await
             .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
+    }
+
+    /// Closes the messages in the corner, which can cover a button near the bottom right.
+    async fn dismiss_toasts(&self) {
+        self.run("document.querySelectorAll('.toast-close').forEach(b => b.click());")
+            .await;
     }
 
     /// The page is drawn: no loading state left.
@@ -843,6 +923,217 @@ async fn the_language_switches_to_french_and_stays_french() {
 }
 
 #[tokio::test]
+async fn a_moderator_takes_and_confirms_a_report_and_the_post_is_hidden() {
+    browser_test(|ui| async move {
+        let admin = ui.admin_token().await;
+        let level = format!("/api/v1/accounts/{}/level", ui.member_id);
+        let (status, body) = ui
+            .server
+            .api("PUT", &level, Some(&admin), Some(json!({"level": 2})))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (_, author) = ui.server.register("dominique").await;
+        let (_, reporter) = ui.server.register("elise").await;
+        let (_, reader) = ui.server.register("farid").await;
+        let post = ui
+            .server
+            .forum_post(ui.server.forum(&admin).await, &author, "Buy cheap watches at example.com!!!")
+            .await;
+        let report = ui
+            .server
+            .report_post(&reporter, post, "Spam: an advert, not a question.")
+            .await;
+        let post_path = format!("/api/v1/forum/posts/{post}");
+        assert_eq!(ui.server.api("GET", &post_path, Some(&reader), None).await.0, 200, "visible before");
+
+        ui.sign_in(MEMBER, MEMBER_PASSWORD).await;
+        ui.find("nav.nav").await;
+        ui.settled().await;
+        // The menu counts what waits for a moderator.
+        ui.until("the moderation count in the menu", "document.querySelector('.nav a[data-path=moderation] .nav-count')?.dataset.count === '1'").await;
+        ui.click("nav.nav a[href='/admin/moderation']").await;
+        ui.settled().await;
+        let card = format!("#reports [data-report='{report}']");
+        ui.text_of(&card, "Spam: an advert, not a question.").await;
+        ui.text_of(&format!("{card} .reported"), "Buy cheap watches at example.com!!!").await;
+        ui.text_of(&format!("{card} .reported"), "dominique").await;
+
+        ui.click(&format!("{card} [data-action=take]")).await;
+        ui.text_of("#toasts", "You handle this report now.").await;
+        ui.text_of(&format!("{card} .card-header"), "Taken").await;
+        // The keyboard lands in the result field of the redrawn card.
+        let focused = ui.browser.active_element().await.expect("a focused element");
+        assert_eq!(focused.attr("name").await.expect("name"), Some("result".into()));
+        focused.send_keys("Advertising is not allowed on the forum.").await.expect("typing");
+        ui.click(&format!("{card} [data-action=confirm]")).await;
+        ui.text_of("#toasts", "Report confirmed: the content is hidden.").await;
+        ui.text_of(&format!("{card} .card-header"), "Confirmed").await;
+        ui.text_of(&format!("{card} .reported"), "Hidden").await;
+
+        let (status, body) = ui.server.api("GET", &format!("/api/v1/reports/{report}"), Some(&admin), None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["status"], 2, "{body}");
+        assert_eq!(body["result"], "Advertising is not allowed on the forum.", "{body}");
+        assert_eq!(ui.server.api("GET", &post_path, Some(&reader), None).await.0, 404, "hidden from other members");
+
+        // The confirmed tab holds it now; the open one is empty.
+        ui.goto("/admin/moderation?status=2").await;
+        ui.settled().await;
+        ui.find(&card).await;
+        ui.click("#report-tabs [data-tab='0']").await;
+        ui.settled().await;
+        ui.text_of("#reports", "No open report. The queue is empty.").await;
+        assert_eq!(ui.run("return location.search;").await, "");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pending_course_is_validated_from_the_ui() {
+    browser_test(|ui| async move {
+        let member = ui.server.token(MEMBER, MEMBER_PASSWORD).await;
+        let course = ui
+            .server
+            .create(
+                &member,
+                "/api/v1/courses",
+                json!({"title": "Loops in Python", "content": "for i in range(3):\n    print(i)"}),
+            )
+            .await;
+        let admin = ui.admin_token().await;
+        let path = format!("/api/v1/courses/{course}");
+        let (_, row) = ui.server.api("GET", &path, Some(&admin), None).await;
+        assert_eq!(row["status"], "pending", "{row}");
+
+        ui.sign_in_as_admin().await;
+        ui.text_of("[data-stat=pending_courses]", "1").await;
+        ui.goto("/admin/moderation").await;
+        ui.settled().await;
+        let card = format!("#pending-courses [data-id='{course}']");
+        ui.text_of(&card, "Loops in Python").await;
+        // The content keeps its line breaks, as text.
+        ui.text_of(
+            &format!("{card} .quote"),
+            "for i in range(3):\n    print(i)",
+        )
+        .await;
+        ui.click(&format!("{card} [data-action=approve]")).await;
+        ui.text_of("#toasts", "“Loops in Python” is published.")
+            .await;
+        ui.text_of("#pending-courses", "No course waits for validation.")
+            .await;
+
+        let (_, row) = ui.server.api("GET", &path, Some(&admin), None).await;
+        assert_eq!(row["status"], "approved", "{row}");
+        let (_, row) = ui
+            .server
+            .api(
+                "GET",
+                &path,
+                Some(&ui.server.register("gaspard").await.1),
+                None,
+            )
+            .await;
+        assert_eq!(
+            row["title"], "Loops in Python",
+            "published: other members read it"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn markup_in_a_course_title_is_text_in_the_content_and_moderation_lists() {
+    browser_test(|ui| async move {
+        let member = ui.server.token(MEMBER, MEMBER_PASSWORD).await;
+        let course = ui
+            .server
+            .create(&member, "/api/v1/courses", json!({"title": MARKUP_NAME, "content": MARKUP_NAME}))
+            .await;
+        let no_image_no_script = "document.images.length === 0 && typeof window.__xss === 'undefined'";
+        ui.sign_in_as_admin().await;
+
+        ui.goto("/admin/moderation").await;
+        ui.settled().await;
+        let card = format!("#pending-courses [data-id='{course}']");
+        assert_eq!(ui.find(&format!("{card} h3")).await.text().await.expect("title"), MARKUP_NAME);
+        ui.text_of(&format!("{card} .quote"), MARKUP_NAME).await;
+        ui.until("the moderation page to hold no image and run nothing", no_image_no_script).await;
+
+        ui.goto("/admin/content").await;
+        ui.settled().await;
+        let titles = ui.run("return [...document.querySelectorAll('.data-table .item-title')].map(e => e.textContent);").await;
+        assert_eq!(titles, json!([MARKUP_NAME]));
+        ui.until("the content list to hold no image and run nothing", no_image_no_script).await;
+
+        // Deleting it asks first, naming it as text too.
+        ui.click(".data-table [data-action=delete]").await;
+        ui.text_of("dialog[open] h2", MARKUP_NAME).await;
+        ui.click("dialog[open] [data-action=confirm]").await;
+        ui.text_of("#main", "Nothing here yet.").await;
+        ui.until("no image and nothing run after the deletion", no_image_no_script).await;
+        let admin = ui.admin_token().await;
+        assert_eq!(ui.server.api("GET", &format!("/api/v1/courses/{course}"), Some(&admin), None).await.0, 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn groups_are_created_and_nested_in_the_tree() {
+    browser_test(|ui| async move {
+        ui.sign_in_as_admin().await;
+        ui.click("nav.nav a[href='/admin/groups']").await;
+        ui.settled().await;
+        ui.text_of("#group-tree", "No group yet.").await;
+
+        ui.type_into("#group-create input[name=name]", "École Jules Verne").await;
+        ui.click("#group-create button[type=submit]").await;
+        ui.text_of("#group-tree", "École Jules Verne").await;
+        ui.settled().await;
+        let admin = ui.admin_token().await;
+        let (_, groups) = ui.server.api("GET", "/api/v1/groups", Some(&admin), None).await;
+        let school = groups["items"][0]["id"].as_i64().expect("the school's id");
+
+        // A class inside the school, chosen in the parent list.
+        ui.type_into("#group-create input[name=name]", "CM2 A").await;
+        ui.find("#group-create select[name=parent_id]").await.select_by_value(&school.to_string()).await.expect("choose the school");
+        ui.click("#group-create button[type=submit]").await;
+        ui.text_of(&format!("[data-group='{school}'] ul"), "CM2 A").await;
+        ui.settled().await;
+
+        // A team made at the top, then moved under the class.
+        ui.type_into("#group-create input[name=name]", "Équipe bleue").await;
+        ui.find("#group-create select[name=parent_id]").await.select_by_value("").await.expect("no parent");
+        ui.click("#group-create button[type=submit]").await;
+        ui.text_of("#group-tree", "Équipe bleue").await;
+        ui.settled().await;
+        let (_, groups) = ui.server.api("GET", "/api/v1/groups", Some(&admin), None).await;
+        let id_of = |name: &str| groups["items"].as_array().expect("groups").iter().find(|g| g["name"] == name).and_then(|g| g["id"].as_i64()).expect("a group");
+        let (class, team) = (id_of("CM2 A"), id_of("Équipe bleue"));
+        assert_eq!(ui.run(&format!("return document.querySelector(\"[data-group='{team}']\").parentElement.classList.contains('group-tree');")).await, true, "a root first");
+
+        ui.dismiss_toasts().await;
+        ui.click(&format!("[data-group='{team}'] [data-action=edit]")).await;
+        ui.find(&format!("[data-group='{team}'] form select[name=parent_id]")).await.select_by_value(&class.to_string()).await.expect("choose the class");
+        ui.click(&format!("[data-group='{team}'] form [data-action=save]")).await;
+        ui.text_of("#toasts", "The group “Équipe bleue” is saved.").await;
+        ui.text_of(&format!("[data-group='{school}'] [data-group='{class}'] [data-group='{team}']"), "Équipe bleue").await;
+
+        let (_, row) = ui.server.api("GET", &format!("/api/v1/groups/{team}"), Some(&admin), None).await;
+        assert_eq!(row["parent_id"], class, "{row}");
+
+        // The school cannot go under its own class: not offered, and refused by the server.
+        ui.dismiss_toasts().await;
+        ui.click(&format!("[data-group='{school}'] > .group-row [data-action=edit]")).await;
+        let offered = ui.run(&format!("return [...document.querySelectorAll(\"[data-group='{school}'] form select[name=parent_id] option\")].map(o => o.value);")).await;
+        assert_eq!(offered, json!([""]), "only 'no parent': every other group is inside it");
+        let (status, body) = ui.server.api("PATCH", &format!("/api/v1/groups/{school}"), Some(&admin), Some(json!({"parent_id": team}))).await;
+        assert_eq!(status, 400, "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn every_page_is_captured_at_desktop_and_phone_widths() {
     browser_test(|ui| async move {
         // Something to show on the dashboard and the security page: a banned name, a failure.
@@ -856,6 +1147,29 @@ async fn every_page_is_captured_at_desktop_and_phone_widths() {
                 )
                 .await;
         }
+        // Something for the moderation queue, the content lists, the groups and the audit log.
+        let admin = ui.admin_token().await;
+        let member = ui.server.token(MEMBER, MEMBER_PASSWORD).await;
+        let (_, reporter) = ui.server.register("elise").await;
+        let forum = ui.server.forum(&admin).await;
+        let post = ui
+            .server
+            .forum_post(forum, &member, "Who wants the answers of tomorrow's test? Write to me privately.")
+            .await;
+        ui.server.report_post(&reporter, post, "Cheating: selling the answers.").await;
+        let (_, other) = ui.server.register("dominique").await;
+        let second = ui.server.forum_post(forum, &other, "Great course, thanks!").await;
+        let taken = ui.server.report_post(&reporter, second, "").await;
+        ui.server.api("POST", &format!("/api/v1/reports/{taken}/take"), Some(&admin), None).await;
+        ui.server
+            .create(&member, "/api/v1/courses", json!({"title": "Loops in Python", "content": "A loop repeats a block.\n\nfor i in range(3):\n    print(i)"}))
+            .await;
+        let school = ui.server.create(&admin, "/api/v1/groups", json!({"name": "École Jules Verne"})).await;
+        let class = ui.server.create(&admin, "/api/v1/groups", json!({"name": "CM2 A", "parent_id": school})).await;
+        ui.server.create(&admin, "/api/v1/groups", json!({"name": "Équipe bleue", "parent_id": class})).await;
+        ui.server.create(&admin, "/api/v1/groups", json!({"name": "Collège Victor Hugo"})).await;
+        ui.server.create(&admin, "/api/v1/languages", json!({"name": "Python"})).await;
+
         ui.goto("/admin/").await;
         ui.find("#sign-in-form").await;
         ui.screenshots("sign-in").await;
@@ -869,12 +1183,34 @@ async fn every_page_is_captured_at_desktop_and_phone_widths() {
             ("account", account.as_str(), "#level-form"),
             ("security", "/admin/security", "#attempts"),
             ("backup", "/admin/backup", "#backup-download"),
+            ("moderation", "/admin/moderation", "#reports .report .reported > div"),
+            ("moderation-taken", "/admin/moderation?status=1", "#reports .report textarea"),
+            ("content", "/admin/content", ".data-table"),
+            ("content-forum-posts", "/admin/content?kind=forum_posts", ".data-table"),
+            ("groups", "/admin/groups", ".group-tree"),
+            ("audit", "/admin/audit", ".data-table"),
+            ("notifications", "/admin/notifications", "#read-all"),
         ];
         for (name, path, ready) in pages {
             ui.goto(path).await;
             ui.find(ready).await;
             ui.screenshots(name).await;
         }
+
+        // An avatar uploaded from a file, shown by the reference data page.
+        let image = ui.server.dir.path().join("avatar.png");
+        std::fs::write(&image, TINY_PNG).expect("the image is written");
+        ui.goto("/admin/reference").await;
+        ui.settled().await;
+        ui.find("#avatar-upload input[type=file]")
+            .await
+            .send_keys(&image.display().to_string())
+            .await
+            .expect("choose the file");
+        ui.click("#avatar-upload button[type=submit]").await;
+        ui.text_of("#toasts", "The avatar is uploaded.").await;
+        ui.until("the avatar image to load", "[...document.querySelectorAll('.avatars img')].some(i => i.complete && i.naturalWidth === 8)").await;
+        ui.screenshots("reference").await;
 
         // The menu of a phone opens with its button.
         ui.viewport(PHONE).await;
@@ -898,7 +1234,12 @@ async fn every_page_is_captured_at_desktop_and_phone_widths() {
                 .join("docs")
                 .join("screenshots");
             std::fs::create_dir_all(&docs).expect("docs/screenshots");
-            for file in ["dashboard-desktop.png", "dashboard-phone.png"] {
+            for file in [
+                "dashboard-desktop.png",
+                "dashboard-phone.png",
+                "moderation-desktop.png",
+                "moderation-phone.png",
+            ] {
                 std::fs::copy(screenshot_dir().join(file), docs.join(file))
                     .expect("copied to docs/screenshots");
             }

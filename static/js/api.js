@@ -53,13 +53,15 @@ function url(path, query) {
 
 async function send(method, path, { body, query, signal, auth = true } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A Blob (a chosen file) goes as its raw bytes; anything else as JSON.
+  const bytes = body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = bytes ? body.type || 'application/octet-stream' : 'application/json';
   if (auth && session.token) headers.Authorization = `Bearer ${session.token}`;
   try {
     return await fetch(url(path, query), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || bytes ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
       signal,

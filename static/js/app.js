@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import { h, errorMessage, errorState, isAbort, pageHeader } from './dom.js';
-import { LANGUAGES, addMessages, language, levelName, setLanguage, t } from './i18n.js';
+import { LANGUAGES, addMessages, formatNumber, language, levelName, setLanguage, t } from './i18n.js';
 import pages from './pages/index.js';
 import signInPage from './sign-in.js';
 
@@ -75,7 +75,7 @@ function renderShell() {
     const nav = h(
       'nav',
       { id: 'nav', class: 'nav', 'aria-label': t('app.nav') },
-      h('ul', {}, pages.filter((p) => p.nav && allowed(p)).map((p) => h('li', {}, h('a', { href: ROOT + p.path, 'data-path': p.path }, t(p.nav))))),
+      h('ul', {}, pages.filter((p) => p.nav && allowed(p)).map((p) => h('li', {}, h('a', { href: ROOT + p.path, 'data-path': p.path }, h('span', {}, t(p.nav)))))),
     );
     const toggle = h('button', { type: 'button', class: 'button button-quiet menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'nav' }, t('app.menu'));
     toggle.addEventListener('click', () => {
@@ -94,6 +94,27 @@ function renderShell() {
     h('div', { id: 'toasts', class: 'toasts', role: 'status', 'aria-live': 'polite' }),
     h('main', { id: 'main', tabindex: '-1' }),
   );
+}
+
+// Counts next to menu entries (reports waiting, unread notifications): a page module may have
+// `badge(api)` resolving to a number. Failures only leave the count out.
+let badgeRun = 0;
+function refreshBadges() {
+  const run = ++badgeRun;
+  for (const page of pages) {
+    if (!page.badge || !page.nav || !allowed(page)) continue;
+    Promise.resolve()
+      .then(() => page.badge(api))
+      .then(
+        (n) => {
+          const link = root.querySelector(`.nav a[data-path="${page.path}"]`);
+          if (!link || run !== badgeRun) return;
+          link.querySelector('.nav-count')?.remove();
+          if (n > 0) link.append(h('span', { class: 'nav-count', 'data-count': String(n) }, h('span', { 'aria-hidden': 'true' }, formatNumber(n)), h('span', { class: 'visually-hidden' }, t('app.count', { n: formatNumber(n) }))));
+        },
+        () => {},
+      );
+  }
 }
 
 function markCurrentLink(page) {
@@ -145,6 +166,8 @@ function pageContext(params, signal) {
     flash(text) {
       flashMessage = text;
     },
+    /** Counts the menu again (after handling a report, reading notifications). */
+    refreshNav: refreshBadges,
     api: {
       get: (path, options) => api.get(path, withSignal(options)),
       post: (path, body, options) => api.post(path, body, withSignal(options)),
@@ -185,6 +208,7 @@ async function renderCurrent({ focus = true } = {}) {
     return;
   }
   setTitle(t(found.page.title));
+  refreshBadges();
   const { signal } = controller;
   // Pages append their header before their first await, so the heading can take focus now.
   let done;

@@ -5,11 +5,12 @@ import { h, loadInto, emptyState, table } from './dom.js';
 import { t } from './i18n.js';
 
 /**
- * `fetchPage(cursor)` resolves to `{items, next_cursor}`; `columns` as for `table`.
+ * `fetchPage(cursor)` resolves to `{items, next_cursor}`; `columns` as for `table`, or
+ * `render(items)` for anything else than a table (cards). `emptyText` may be a function.
  * Returns `{element, reload(), refresh()}`: `reload` starts again from the first page,
  * `refresh` loads the current page again (after a change to one of its rows).
  */
-export function pagedTable({ caption, columns, fetchPage, emptyText, onLoad }) {
+export function pagedTable({ caption, columns, render, fetchPage, emptyText, onLoad }) {
   const cursors = [null]; // the cursor of each page seen so far; the last one is shown
   const body = h('div', { class: 'list-body' });
   const status = h('span', { class: 'pager-status', 'aria-live': 'polite' });
@@ -34,7 +35,8 @@ export function pagedTable({ caption, columns, fetchPage, emptyText, onLoad }) {
       status.textContent = t('app.page', { n: cursors.length });
       previous.disabled = cursors.length === 1;
       next.disabled = !nextCursor;
-      return page.items.length ? table(caption, columns, page.items) : emptyState(emptyText);
+      if (!page.items.length) return emptyState(typeof emptyText === 'function' ? emptyText() : emptyText);
+      return render ? render(page.items) : table(caption, columns, page.items);
     });
   }
 

@@ -19,5 +19,11 @@ import accounts from './accounts.js';
 import account from './account.js';
 import security from './security.js';
 import backup from './backup.js';
+import moderation from './moderation.js';
+import content from './content.js';
+import groups from './groups.js';
+import reference from './reference.js';
+import audit from './audit.js';
+import notifications from './notifications.js';
 
-export default [dashboard, accounts, account, security, backup];
+export default [dashboard, moderation, content, accounts, account, groups, reference, security, audit, backup, notifications];
