@@ -969,6 +969,11 @@ async fn a_moderator_takes_and_confirms_a_report_and_the_post_is_hidden() {
         ui.text_of("#toasts", "Report confirmed: the content is hidden.").await;
         ui.text_of(&format!("{card} .card-header"), "Confirmed").await;
         ui.text_of(&format!("{card} .reported"), "Hidden").await;
+        ui.until(
+            "the menu count to drop once the report is handled",
+            "!document.querySelector('.nav a[data-path=moderation] .nav-count')",
+        )
+        .await;
 
         let (status, body) = ui.server.api("GET", &format!("/api/v1/reports/{report}"), Some(&admin), None).await;
         assert_eq!(status, 200, "{body}");

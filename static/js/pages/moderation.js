@@ -70,6 +70,7 @@ function reportCard(report, ctx, onChange) {
       const transition = await busy(button, () => api.post(`/reports/${report.id}/${path}`, body));
       if (transition.changed) notify(t(doneKey));
       else notify(transition.message, 'warning');
+      ctx.refreshNav();
       onChange(card, transition.report);
     } catch (failure) {
       error.show(failure);
@@ -149,6 +150,7 @@ function pendingCard(kind, row, ctx, list) {
       const body = approved ? { approved } : { approved, reason: reason.value.trim() || undefined };
       await busy(button, () => api.put(`/${kind}/${row.id}/validation`, body));
       notify(t(approved ? 'moderation.approved' : 'moderation.rejected', { title: row.title }));
+      ctx.refreshNav();
       await list.refresh();
       list.element.closest('section')?.querySelector('h2')?.focus();
     } catch (failure) {
