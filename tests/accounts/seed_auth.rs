@@ -769,7 +769,7 @@ fn logout_without_anything_is_401_901() {
 fn unknown_account_and_wrong_password_take_the_same_time() {
     let app = TestApp::new();
     app.register("alice");
-    let mut time = |login: &str, n: u8| {
+    let time = |login: &str, n: u8| {
         let started = std::time::Instant::now();
         let res = app
             .post("/auth/login")
