@@ -158,11 +158,25 @@ fn an_unknown_route_is_a_404_json_envelope_never_html() {
         (Method::Get, "/nope"),
         (Method::Post, "/api/v1/nope"),
         (Method::Get, "/api/v1/accounts/1/nope"),
-        (Method::Delete, "/auth/login"),
     ] {
         let res = app.req(method, uri).fetch();
         res.assert_error(404, 404, 1404);
         assert!(!res.text.contains("<html"), "{}", res.text);
+        assert_eq!(res.body["path"], json!(uri));
+    }
+}
+
+#[test]
+fn a_known_path_with_another_method_is_a_405_with_allow() {
+    let app = TestApp::new();
+    for (method, uri, allow) in [
+        (Method::Delete, "/auth/login", "POST"),
+        (Method::Put, "/api/v1/courses", "GET, POST"),
+        (Method::Trace, "/health", "GET"),
+    ] {
+        let res = app.req(method, uri).fetch();
+        res.assert_error(405, 405, 1405);
+        assert_eq!(res.header("Allow"), Some(allow), "{method} {uri}");
         assert_eq!(res.body["path"], json!(uri));
     }
 }
