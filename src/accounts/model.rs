@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::http::error::{ApiError, code};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
 pub enum Level {
     Member = 1,
@@ -28,6 +28,22 @@ impl TryFrom<i64> for Level {
         }
     }
 }
+
+/// On the wire a level is its number, so the schema is the number (a derived schema would be
+/// the variant names, which the API neither sends nor accepts).
+impl utoipa::PartialSchema for Level {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .enum_values(Some([1, 2, 3]))
+            .description(Some("1 member, 2 moderator, 3 admin."))
+            .into()
+    }
+}
+
+impl ToSchema for Level {}
 
 impl From<Level> for i64 {
     fn from(l: Level) -> i64 {

@@ -224,7 +224,7 @@ pub struct RefreshBody {
 }
 
 /// Trade a refresh token for a new pair (the old one is used up; its reuse ends the session).
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = Option<RefreshBody>,
     responses((status = 200, body = TokenResponse), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/refresh", data = "<body>")]
 async fn refresh(
@@ -262,7 +262,7 @@ pub async fn refresh_session(
 
 /// End the session: the refresh token's family (body, header or cookie), or the access
 /// token's own session.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshBody,
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = Option<RefreshBody>,
     responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/logout", data = "<body>")]
 async fn logout(
@@ -444,7 +444,7 @@ impl From<ProfileBody> for ProfileChange {
 
 /// Edit one's own profile. Passwords change through `auth/password`; levels through
 /// `accounts/{id}/level`.
-#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileBody, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = Option<ProfileBody>, security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[patch("/me", data = "<body>")]
 async fn update_me(
@@ -475,7 +475,7 @@ async fn delete_me(
 // merges them with the handler's arguments instead of listing each twice.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])),
     params(
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
         ("q" = Option<String>, Query, description = "Searches username, names and (for staff) email."),
         ("level" = Option<i64>, Query, description = "1 member, 2 moderator, 3 admin."),
@@ -522,7 +522,7 @@ async fn list_accounts(
 }
 
 /// One account. Private fields for the owner, moderators and admins only.
-#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/accounts/<id>")]
 async fn get_account(
@@ -539,7 +539,7 @@ async fn get_account(
 }
 
 /// Edit an account: the owner, or an admin (who may also set `group_id` and `email_confirmed`).
-#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = ProfileBody,
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path, minimum = 1)), request_body = Option<ProfileBody>,
     security(("bearer" = [])), responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[patch("/accounts/<id>", data = "<body>")]
 async fn update_account(
@@ -553,7 +553,7 @@ async fn update_account(
 }
 
 /// Delete an account: the owner, or an admin. The last admin cannot be deleted.
-#[utoipa::path(delete, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[delete("/accounts/<id>")]
 async fn delete_account(app: &State<App>, user: AuthUser, id: i64) -> Result<Status, ApiError> {
@@ -568,7 +568,7 @@ pub struct LevelBody {
 }
 
 /// Set an account's level (admins). The last admin cannot be demoted.
-#[utoipa::path(put, path = "/api/v1/accounts/{id}/level", tag = "accounts", params(("id" = i64, Path)), request_body = LevelBody,
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/level", tag = "accounts", params(("id" = i64, Path, minimum = 1)), request_body = LevelBody,
     security(("bearer" = [])), responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[put("/accounts/<id>/level", data = "<body>")]
 async fn set_level(
@@ -589,7 +589,7 @@ pub struct BanBody {
 }
 
 /// Ban an account (admins): its sessions end and it cannot log in until the ban ends.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/ban", tag = "accounts", params(("id" = i64, Path)), request_body = BanBody,
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/ban", tag = "accounts", params(("id" = i64, Path, minimum = 1)), request_body = Option<BanBody>,
     security(("bearer" = [])), responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/accounts/<id>/ban", data = "<body>")]
 async fn ban(
@@ -603,7 +603,7 @@ async fn ban(
 }
 
 /// Lift an account's ban (admins).
-#[utoipa::path(delete, path = "/api/v1/accounts/{id}/ban", tag = "accounts", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/accounts/{id}/ban", tag = "accounts", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[delete("/accounts/<id>/ban")]
 async fn unban(app: &State<App>, _admin: Admin, id: i64) -> Result<Json<AccountView>, ApiError> {
@@ -612,7 +612,7 @@ async fn unban(app: &State<App>, _admin: Admin, id: i64) -> Result<Json<AccountV
 }
 
 /// Confirm an account's email by hand (admins), when no email could be sent.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/confirm", tag = "accounts", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/confirm", tag = "accounts", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = AccountView), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/accounts/<id>/confirm")]
 async fn confirm_account(
@@ -630,7 +630,7 @@ pub struct ResetBody {
 }
 
 /// Set a new password for an account (admins). All its sessions end.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts", params(("id" = i64, Path)), request_body = ResetBody,
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts", params(("id" = i64, Path, minimum = 1)), request_body = ResetBody,
     security(("bearer" = [])), responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/accounts/<id>/password", data = "<body>")]
 async fn reset_password(

@@ -203,7 +203,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Image {
 }
 
 /// The avatar's image (public, so that `<img>` can show it).
-#[utoipa::path(get, path = "/api/v1/avatars/{id}/image", tag = "people", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/avatars/{id}/image", tag = "people", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/avatars/<id>/image")]
 async fn image(app: &State<App>, id: i64) -> Result<Image, ApiError> {

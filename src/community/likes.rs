@@ -82,7 +82,7 @@ pub async fn set_like(
 }
 
 /// Like a forum post (once per account: liking again changes nothing).
-#[utoipa::path(post, path = "/api/v1/forum/posts/{id}/like", tag = "forum", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/forum/posts/{id}/like", tag = "forum", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = LikeState), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/forum/posts/<id>/like")]
 async fn like_rest(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<LikeState>, ApiError> {
@@ -90,7 +90,7 @@ async fn like_rest(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<Lik
 }
 
 /// Take one's like back.
-#[utoipa::path(delete, path = "/api/v1/forum/posts/{id}/like", tag = "forum", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/forum/posts/{id}/like", tag = "forum", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = LikeState), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[delete("/forum/posts/<id>/like")]
 async fn unlike_rest(

@@ -3,11 +3,14 @@
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder, Schema};
 
 use crate::content::{Kind, Resource, rest};
+use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT};
 
 fn type_name(res: &Resource) -> String {
     res.name
@@ -29,15 +32,52 @@ fn scalar(t: Type, nullable: bool) -> ObjectBuilder {
     }
 }
 
-fn field_schema(kind: Kind, nullable: bool, doc: &str) -> Schema {
+/// Characters a text field refuses: the C0 and C1 controls (`char::is_control`), except tab,
+/// line feed and carriage return in multiline text.
+fn controls(multiline: bool) -> &'static str {
+    if multiline {
+        r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    } else {
+        r"\x00-\x1f\x7f-\x9f"
+    }
+}
+
+/// How a field reads or is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// In a row the server answers: `nullable` says whether it can be null.
+    Row { nullable: bool },
+    /// In a body that creates or changes a row; `required` fields cannot be cleared.
+    Input { required: bool, create: bool },
+}
+
+fn field_schema(kind: Kind, usage: Use, doc: &str) -> Schema {
+    // Optional fields take null (and `""` or the id 0) for "none"; on update, null for a
+    // required field leaves it as it is.
+    let (nullable, clearable) = match usage {
+        Use::Row { nullable } => (nullable, false),
+        Use::Input { required, create } => (!required || !create, !required),
+    };
     let b = match kind {
-        Kind::Text { max, .. } => scalar(Type::String, nullable)
-            .min_length(Some(1))
-            .max_length(Some(max)),
+        Kind::Text { max, multiline } => {
+            let c = controls(multiline);
+            let b = scalar(Type::String, nullable).max_length(Some(max));
+            match usage {
+                // Trimmed, so at least one character that is not white space.
+                Use::Input { .. } if !clearable => b
+                    .min_length(Some(1))
+                    .pattern(Some(format!(r"^[^{c}]*[^\s{c}][^{c}]*$"))),
+                Use::Input { .. } => b.pattern(Some(format!("^[^{c}]*$"))),
+                Use::Row { .. } => b,
+            }
+        }
         Kind::Int { min, max } => scalar(Type::Integer, nullable)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(min as f64))
             .maximum(Some(max as f64)),
-        Kind::Ref { .. } => scalar(Type::Integer, nullable).minimum(Some(0.0)),
+        Kind::Ref { .. } => scalar(Type::Integer, nullable)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(if clearable { 0.0 } else { 1.0 })),
     };
     Schema::Object(b.description((!doc.is_empty()).then_some(doc)).build())
 }
@@ -54,7 +94,7 @@ fn row_schema(res: &Resource) -> Schema {
     }
     for f in res.fields {
         let nullable = !f.required && f.default.is_none();
-        o = o.property(f.name, field_schema(f.kind, nullable, f.doc));
+        o = o.property(f.name, field_schema(f.kind, Use::Row { nullable }, f.doc));
     }
     if res.moderated {
         o = o
@@ -84,7 +124,11 @@ fn input_schema(res: &Resource, create: bool) -> Schema {
         if res.parent.is_some_and(|p| p.field == f.name) {
             continue;
         }
-        o = o.property(f.name, field_schema(f.kind, false, f.doc));
+        let usage = Use::Input {
+            required: f.required,
+            create,
+        };
+        o = o.property(f.name, field_schema(f.kind, usage, f.doc));
         if create && f.required {
             o = o.required(f.name);
         }
@@ -115,6 +159,14 @@ fn int_param(
     required: bool,
     doc: &str,
 ) -> utoipa::openapi::path::Parameter {
+    let schema =
+        scalar(Type::Integer, false).format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)));
+    // Ids in paths are positive (0, negatives and numbers past 64 bits answer 400).
+    let schema = if location == ParameterIn::Path {
+        schema.minimum(Some(1.0))
+    } else {
+        schema
+    };
     ParameterBuilder::new()
         .name(name)
         .parameter_in(location)
@@ -124,7 +176,24 @@ fn int_param(
             Required::False
         })
         .description(Some(doc))
-        .schema(Some(scalar(Type::Integer, false)))
+        .schema(Some(schema))
+        .build()
+}
+
+/// The `limit` of every list: 1 to 100, default 20 (anything else answers 400).
+pub fn limit_param() -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name("limit")
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some("1 to 100, default 20."))
+        .schema(Some(
+            scalar(Type::Integer, false)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(MIN_LIMIT as f64))
+                .maximum(Some(MAX_LIMIT as f64))
+                .default(Some(DEFAULT_LIMIT.into())),
+        ))
         .build()
 }
 
@@ -186,10 +255,11 @@ pub fn add(doc: &mut OpenApi, res: &Resource) {
             .security(security.clone())
             .response("4XX", error_response())
     };
-    let body = |schema: String| {
+    // A PATCH without a body changes nothing and answers the row.
+    let body = |schema: String, required: Required| {
         Some(
             RequestBodyBuilder::new()
-                .required(Some(Required::True))
+                .required(Some(required))
                 .content(
                     "application/json",
                     ContentBuilder::new()
@@ -207,12 +277,7 @@ pub fn add(doc: &mut OpenApi, res: &Resource) {
     };
 
     let mut list_params = parent_params.clone();
-    list_params.push(int_param(
-        "limit",
-        ParameterIn::Query,
-        false,
-        "1 to 100, default 20.",
-    ));
+    list_params.push(limit_param());
     list_params.push(
         ParameterBuilder::new()
             .name("cursor")
@@ -265,7 +330,7 @@ pub fn add(doc: &mut OpenApi, res: &Resource) {
     let create = op(format!("Create a {}", res.name))
         .operation_id(Some(format!("create_{}", res.table)))
         .parameters(Some(parent_params))
-        .request_body(body(format!("{name}Create")))
+        .request_body(body(format!("{name}Create"), Required::True))
         .response("201", row());
     paths.add_path_operation(
         openapi_path(&collection),
@@ -280,7 +345,7 @@ pub fn add(doc: &mut OpenApi, res: &Resource) {
     let update = op(format!("Change a {}", res.name))
         .operation_id(Some(format!("update_{}", res.table)))
         .parameters(Some(item_params.clone()))
-        .request_body(body(format!("{name}Update")))
+        .request_body(body(format!("{name}Update"), Required::False))
         .response("200", row());
     paths.add_path_operation(openapi_path(&item), vec![HttpMethod::Patch], update.build());
     let delete = op(format!("Delete a {}", res.name))

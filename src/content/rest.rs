@@ -227,6 +227,19 @@ async fn body(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Value>, A
 #[rocket::async_trait]
 impl Handler for Endpoint {
     async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        // An item path whose id is a word may be another route's own path.
+        let id_is_word = || {
+            req.uri()
+                .path()
+                .segments()
+                .last()
+                .is_some_and(|s| s.parse::<i64>().is_err())
+        };
+        if matches!(self.op, Op::Get | Op::Update | Op::Delete) && id_is_word() {
+            if let Some(not_allowed) = crate::http::error::static_path_elsewhere(req) {
+                return Outcome::from(req, not_allowed);
+            }
+        }
         let user = match req.guard::<AuthUser>().await {
             O::Success(user) => user,
             O::Error((status, ())) => return Outcome::Error(status),

@@ -50,6 +50,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     } else {
         bytes
     };
+    // serde fills a struct from an array too (`[null, null]` as a body of two fields): every
+    // body of this API is an object, so an array is refused before it gets that far.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::bad_request(
+            "The body must be a JSON object, not an array.",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -84,17 +91,33 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// `Option<i64>` that does not parse as absent, which would turn `limit=abc` into "no limit".
 pub type QueryInt<'v> = rocket::form::Result<'v, i64>;
 
-/// The value of a [`QueryInt`]: `None` when absent or empty, 400 naming `field` when it is not
-/// an integer.
+/// The value of a [`QueryInt`]: `None` when absent, 400 naming `field` when it is not an
+/// integer. An empty value (`?limit=`) is not an integer either: the document says integer,
+/// and the generic lists read it the same way.
 pub fn query_int(field: &str, value: QueryInt<'_>) -> Result<Option<i64>, ApiError> {
-    let absent = |e: &rocket::form::Error<'_>| {
-        matches!(e.kind, rocket::form::error::ErrorKind::Missing)
-            || e.value.as_deref().is_some_and(|v| v.trim().is_empty())
-    };
     match value {
         Ok(v) => Ok(Some(v)),
-        Err(errors) if errors.iter().all(absent) => Ok(None),
+        Err(errors) if errors.iter().all(missing) => Ok(None),
         Err(_) => Err(ApiError::invalid(field, "must be an integer")),
+    }
+}
+
+/// Whether Rocket's form errors only say that the parameter is absent.
+fn missing(e: &rocket::form::Error<'_>) -> bool {
+    matches!(e.kind, rocket::form::error::ErrorKind::Missing)
+}
+
+/// A boolean query parameter as Rocket parsed it: like [`QueryInt`], a bad value is kept so
+/// that it answers 400 instead of being read as absent.
+pub type QueryBool<'r> = rocket::form::Result<'r, bool>;
+
+/// `true`/`false` (Rocket also reads `on`/`off`, `yes`/`no`, `1`/`0`); absent is `None`;
+/// anything else, empty included, answers 400 naming the field.
+pub fn query_bool(field: &str, value: QueryBool<'_>) -> Result<Option<bool>, ApiError> {
+    match value {
+        Ok(v) => Ok(Some(v)),
+        Err(errors) if errors.iter().all(missing) => Ok(None),
+        Err(_) => Err(ApiError::invalid(field, "must be true or false")),
     }
 }
 

@@ -6,12 +6,13 @@ use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::Mutex;
 
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use serde_json::{Map, Value, json};
 
 use crate::db::now_ms;
+use crate::http::logging::was_dispatched;
 use crate::http::paths::{Face, face_of, public_path};
 
 /// Application codes, documented in the README. The seed 002 codes are kept as they are.
@@ -67,6 +68,8 @@ pub struct ApiError {
     /// Fields a seed adds to the envelope (`attempts`, `ban_duration`, …).
     pub extra: Map<String, Value>,
     pub retry_after: Option<i64>,
+    /// The methods the path accepts, sent as `Allow` with a 405.
+    pub allow: Option<String>,
 }
 
 impl ApiError {
@@ -83,11 +86,17 @@ impl ApiError {
             message: message.into(),
             extra: Map::new(),
             retry_after: None,
+            allow: None,
         }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.extra.insert(key.to_owned(), value.into());
+        self
+    }
+
+    pub fn allow(mut self, methods: impl Into<String>) -> Self {
+        self.allow = Some(methods.into());
         self
     }
 
@@ -234,6 +243,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
         if let Some(seconds) = self.retry_after {
             res.header(Header::new("Retry-After", seconds.to_string()));
         }
+        if let Some(allow) = self.allow {
+            res.header(Header::new("Allow", allow));
+        }
         if self.status == 401 {
             res.header(Header::new("WWW-Authenticate", "Bearer"));
         }
@@ -259,6 +271,88 @@ fn stashed(req: &Request<'_>) -> Option<ApiError> {
         .clone()
 }
 
+/// Whether the route pattern `pattern` (`/api/v1/courses/<id>`, `/admin/<path..>`) matches the
+/// segments of a request path.
+fn pattern_matches(pattern: &str, segments: &[String]) -> bool {
+    let mut parts = pattern.split('/').filter(|s| !s.is_empty());
+    let mut segments = segments.iter();
+    loop {
+        match (parts.next(), segments.next()) {
+            (None, None) => return true,
+            (Some(p), _) if p.starts_with('<') && p.ends_with("..>") => return true,
+            (Some(p), Some(_)) if p.starts_with('<') => {}
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+/// When Rocket found no route for a request, the methods that other routes accept on the same
+/// path (`GET, POST`): the answer is then 405 with `Allow`, not 404. `None` when a route of the
+/// request's own method (`own`; `None` when Rocket could not read it) matches the path (it
+/// refused the request, so 404 stands) or when no route at all does.
+fn allowed_methods(req: &Request<'_>, own: Option<Method>) -> Option<String> {
+    let segments: Vec<String> = req.uri().path().segments().map(str::to_owned).collect();
+    let mut methods: Vec<Method> = Vec::new();
+    // The CORS preflight answers `OPTIONS` on every path: it says nothing of the resource.
+    for route in req
+        .rocket()
+        .routes()
+        .filter(|r| r.method != Method::Options)
+    {
+        if pattern_matches(route.uri.path(), &segments) {
+            if own.is_some_and(|m| {
+                route.method == m || (m == Method::Head && route.method == Method::Get)
+            }) {
+                return None;
+            }
+            if !methods.contains(&route.method) {
+                methods.push(route.method);
+            }
+        }
+    }
+    if methods.is_empty() {
+        return None;
+    }
+    methods.sort_by_key(|m| m.as_str());
+    Some(
+        methods
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// For a request that reached a route through a dynamic segment (`PATCH /api/v1/avatars/upload`
+/// on `/api/v1/avatars/<id>`) while routes of other methods name that exact path
+/// (`POST /api/v1/avatars/upload`): 405 with their methods in `Allow`, not a bad-id 400.
+pub fn static_path_elsewhere(req: &Request<'_>) -> Option<ApiError> {
+    let path = req.uri().path();
+    let mut methods: Vec<&str> = req
+        .rocket()
+        .routes()
+        .filter(|r| r.method != Method::Options && r.method != req.method())
+        .filter(|r| !r.uri.path().contains('<') && r.uri.path() == path.as_str())
+        .map(|r| r.method.as_str())
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    let allow = methods.join(", ");
+    Some(
+        ApiError::new(
+            405,
+            code::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            format!("This path accepts {allow}, not {}.", req.method()),
+        )
+        .allow(allow),
+    )
+}
+
 /// Every status Rocket may produce on its own, as the envelope.
 #[rocket::catch(default)]
 pub fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
@@ -266,17 +360,39 @@ pub fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
         return error;
     }
     match status.code {
+        // A method Rocket does not know, on a path that has routes.
+        400 if !was_dispatched(req) && req.uri().path() != "/" => {
+            match allowed_methods(req, None) {
+                Some(allow) => ApiError::new(
+                    405,
+                    code::METHOD_NOT_ALLOWED,
+                    "Method Not Allowed",
+                    format!("This path accepts {allow}, and this server knows no other method."),
+                )
+                .allow(allow),
+                None => ApiError::bad_request("This server knows no such method."),
+            }
+        }
         400 => ApiError::bad_request(
             "The request could not be understood: check its syntax and encoding.",
         ),
         401 => ApiError::no_token(),
         403 => ApiError::forbidden("You may not do this."),
-        404 => ApiError::new(
-            404,
-            code::NOT_FOUND,
-            "Not Found",
-            "No route matches this method and path.",
-        ),
+        404 => match allowed_methods(req, Some(req.method())) {
+            Some(allow) => ApiError::new(
+                405,
+                code::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                format!("This path accepts {allow}, not {}.", req.method()),
+            )
+            .allow(allow),
+            None => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                "Not Found",
+                "No route matches this method and path.",
+            ),
+        },
         405 => ApiError::new(
             405,
             code::METHOD_NOT_ALLOWED,
@@ -301,5 +417,40 @@ pub fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
             status.reason_lossy().to_string(),
             "The request was refused.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern_matches;
+
+    fn segs(path: &str) -> Vec<String> {
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn route_patterns_match_paths_segment_by_segment() {
+        assert!(pattern_matches("/api/v1/courses", &segs("/api/v1/courses")));
+        assert!(pattern_matches(
+            "/api/v1/courses/<id>",
+            &segs("/api/v1/courses/7")
+        ));
+        assert!(pattern_matches(
+            "/admin/<path..>",
+            &segs("/admin/js/app.js")
+        ));
+        assert!(pattern_matches("/admin/<path..>", &segs("/admin")));
+        assert!(!pattern_matches(
+            "/api/v1/courses/<id>",
+            &segs("/api/v1/courses")
+        ));
+        assert!(!pattern_matches(
+            "/api/v1/courses",
+            &segs("/api/v1/courses/7")
+        ));
+        assert!(!pattern_matches("/api/v1/courses", &segs("/api/v1/groups")));
     }
 }

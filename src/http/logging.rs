@@ -39,6 +39,13 @@ pub struct RequestId(pub u64);
 
 struct Started(Instant);
 
+/// Whether the request went through the fairings. Rocket skips them, and hands a stand-in
+/// `GET` request straight to the 400 catcher, when it cannot parse the request line: an
+/// unknown method (`QUERY`, `PROPFIND`) or a request target without a path.
+pub fn was_dispatched(req: &Request<'_>) -> bool {
+    req.local_cache(|| RequestId(0)).0 != 0
+}
+
 /// `enabled: false` keeps the request ids but writes no lines (tests, `log_requests = false`).
 pub struct RequestLog {
     pub enabled: bool,

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::http::error::ApiError;
 
+pub const MIN_LIMIT: i64 = 1;
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 
@@ -22,7 +23,7 @@ pub struct PageRequest {
 impl PageRequest {
     pub fn new(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
+        if !(MIN_LIMIT..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid(
                 "limit",
                 format!("must be between 1 and {MAX_LIMIT}"),

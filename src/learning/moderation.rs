@@ -83,7 +83,7 @@ pub struct ValidationBody {
 }
 
 /// Approve or reject a course (moderators).
-#[utoipa::path(put, path = "/api/v1/courses/{id}/validation", tag = "courses", params(("id" = i64, Path)), request_body = ValidationBody,
+#[utoipa::path(put, path = "/api/v1/courses/{id}/validation", tag = "courses", params(("id" = i64, Path, minimum = 1)), request_body = ValidationBody,
     security(("bearer" = [])), responses((status = 200, body = Object), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[put("/courses/<id>/validation", data = "<body>")]
 async fn validate_course(
@@ -98,7 +98,7 @@ async fn validate_course(
 }
 
 /// Approve or reject an exercise (moderators).
-#[utoipa::path(put, path = "/api/v1/exercises/{id}/validation", tag = "exercises", params(("id" = i64, Path)), request_body = ValidationBody,
+#[utoipa::path(put, path = "/api/v1/exercises/{id}/validation", tag = "exercises", params(("id" = i64, Path, minimum = 1)), request_body = ValidationBody,
     security(("bearer" = [])), responses((status = 200, body = Object), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[put("/exercises/<id>/validation", data = "<body>")]
 async fn validate_exercise(

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::http::body::{JsonBody, QueryInt, query_int};
+use crate::http::body::{JsonBody, QueryBool, QueryInt, query_bool, query_int};
 use crate::http::error::ApiError;
 use crate::http::guards::{Admin, AuthUser};
 use crate::http::pagination::{Page, PageRequest};
@@ -71,7 +71,7 @@ async fn create(
         ("mine" = Option<bool>, Query, description = "Only the caller's own reports (always so for members)."),
         ("target_type" = Option<String>, Query, description = "With target_id: the reports on one target."),
         ("target_id" = Option<i64>, Query, description = "With target_type."),
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<Report>), (status = "4XX", body = crate::http::error::ErrorBody)))]
@@ -81,7 +81,7 @@ async fn list(
     app: &State<App>,
     user: AuthUser,
     status: QueryInt<'_>,
-    mine: Option<bool>,
+    mine: QueryBool<'_>,
     target_type: Option<String>,
     target_id: QueryInt<'_>,
     limit: QueryInt<'_>,
@@ -108,7 +108,8 @@ async fn list(
             ));
         }
     };
-    let reporter = (mine.unwrap_or(false) || !user.is_moderator()).then_some(user.id);
+    let reporter =
+        (query_bool("mine", mine)?.unwrap_or(false) || !user.is_moderator()).then_some(user.id);
     let filter = ListFilter {
         status,
         reporter,
@@ -122,7 +123,7 @@ async fn list(
 }
 
 /// One report: its reporter, or staff.
-#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "moderation", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "moderation", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = Report), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/reports/<id>")]
 async fn one(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<Report>, ApiError> {
@@ -141,7 +142,7 @@ pub struct ResultBody {
 }
 
 /// Take a report (moderators): 0 → 1. Already taken or finished: 200, unchanged.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/take", tag = "moderation", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/reports/{id}/take", tag = "moderation", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = Transition), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/reports/<id>/take")]
 async fn take(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<Transition>, ApiError> {
@@ -149,7 +150,7 @@ async fn take(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<Transiti
 }
 
 /// Cancel a taken report, or finish a confirmed one once its author edited the content (moderators).
-#[utoipa::path(post, path = "/api/v1/reports/{id}/cancel", tag = "moderation", params(("id" = i64, Path)), request_body = ResultBody,
+#[utoipa::path(post, path = "/api/v1/reports/{id}/cancel", tag = "moderation", params(("id" = i64, Path, minimum = 1)), request_body = ResultBody,
     security(("bearer" = [])), responses((status = 200, body = Transition), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/reports/<id>/cancel", data = "<body>")]
 async fn cancel(
@@ -162,7 +163,7 @@ async fn cancel(
 }
 
 /// Confirm a taken report (moderators): the content is hidden; author and reporter notified.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/confirm", tag = "moderation", params(("id" = i64, Path)), request_body = ResultBody,
+#[utoipa::path(post, path = "/api/v1/reports/{id}/confirm", tag = "moderation", params(("id" = i64, Path, minimum = 1)), request_body = ResultBody,
     security(("bearer" = [])), responses((status = 200, body = Transition), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/reports/<id>/confirm", data = "<body>")]
 async fn confirm(
@@ -177,7 +178,7 @@ async fn confirm(
 /// The caller's notifications, newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "moderation", params(
         ("unread" = Option<bool>, Query, description = "Only the unread ones."),
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<Notification>), (status = "4XX", body = crate::http::error::ErrorBody)))]
@@ -185,22 +186,15 @@ async fn confirm(
 async fn list_notifications(
     app: &State<App>,
     user: AuthUser,
-    unread: Option<bool>,
+    unread: QueryBool<'_>,
     limit: QueryInt<'_>,
     cursor: Option<String>,
 ) -> Result<Json<Page<Notification>>, ApiError> {
     let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
+    let unread = query_bool("unread", unread)?.unwrap_or(false);
     let rows = app
         .db
-        .read(move |c| {
-            notifications::list(
-                c,
-                user.id,
-                unread.unwrap_or(false),
-                page.before,
-                page.fetch(),
-            )
-        })
+        .read(move |c| notifications::list(c, user.id, unread, page.before, page.fetch()))
         .await?;
     Ok(Json(page.page(rows, |n| n.id)))
 }
@@ -224,7 +218,7 @@ async fn unread(app: &State<App>, user: AuthUser) -> Result<Json<Unread>, ApiErr
 }
 
 /// Mark one notification read.
-#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "moderation", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "moderation", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/notifications/<id>/read")]
 async fn read_one(app: &State<App>, user: AuthUser, id: i64) -> Result<Status, ApiError> {
@@ -253,7 +247,7 @@ async fn read_all(app: &State<App>, user: AuthUser) -> Result<Status, ApiError> 
 /// The audit log of moderators' and admins' actions, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "operations", params(
         ("actor" = Option<i64>, Query, description = "Only this account's actions."),
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<AuditEntry>), (status = "4XX", body = crate::http::error::ErrorBody)))]

@@ -149,7 +149,7 @@ async fn attempt_page(
 
 /// Failed-login counters, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/attempts", tag = "operations", params(
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
@@ -165,7 +165,7 @@ async fn attempts(
 
 /// Login bans in force, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/bans", tag = "operations", params(
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
@@ -180,7 +180,7 @@ async fn bans(
 }
 
 /// Lift a login ban and forget its failures (admins).
-#[utoipa::path(delete, path = "/api/v1/admin/bans/{id}", tag = "operations", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/admin/bans/{id}", tag = "operations", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[delete("/admin/bans/<id>")]
 async fn lift_ban(app: &State<App>, _admin: Admin, id: i64) -> Result<Status, ApiError> {

@@ -158,11 +158,29 @@ fn an_unknown_route_is_a_404_json_envelope_never_html() {
         (Method::Get, "/nope"),
         (Method::Post, "/api/v1/nope"),
         (Method::Get, "/api/v1/accounts/1/nope"),
-        (Method::Delete, "/auth/login"),
     ] {
         let res = app.req(method, uri).fetch();
         res.assert_error(404, 404, 1404);
         assert!(!res.text.contains("<html"), "{}", res.text);
+        assert_eq!(res.body["path"], json!(uri));
+    }
+}
+
+#[test]
+fn a_known_path_with_another_method_is_a_405_with_allow() {
+    let app = TestApp::new();
+    for (method, uri, allow) in [
+        (Method::Delete, "/auth/login", "POST"),
+        (Method::Put, "/api/v1/courses", "GET, POST"),
+        (Method::Trace, "/health", "GET"),
+        // A fixed path beside an `<id>` route: the id route does not take it for a bad id.
+        (Method::Patch, "/api/v1/avatars/upload", "POST"),
+        (Method::Delete, "/api/v1/avatars/upload", "POST"),
+        (Method::Get, "/api/v1/avatars/upload", "POST"),
+    ] {
+        let res = app.req(method, uri).fetch();
+        res.assert_error(405, 405, 1405);
+        assert_eq!(res.header("Allow"), Some(allow), "{method} {uri}");
         assert_eq!(res.body["path"], json!(uri));
     }
 }
@@ -191,9 +209,16 @@ fn a_path_or_query_parameter_of_the_wrong_type_is_400() {
         res.assert_error(400, 400, 1400);
         assert_eq!(res.body["field"], json!("limit"), "{uri}: {}", res.text);
     }
-    // An empty value is no value.
+    // An empty integer is not an integer (the document says integer); an empty cursor is the
+    // first page.
+    let res = app
+        .get("/api/v1/accounts?limit=&cursor=")
+        .bearer(&user.token)
+        .fetch();
+    res.assert_error(400, 400, 1400);
+    assert_eq!(res.body["field"], json!("limit"));
     assert_eq!(
-        app.get("/api/v1/accounts?limit=&cursor=")
+        app.get("/api/v1/accounts?cursor=")
             .bearer(&user.token)
             .fetch()
             .status,
