@@ -235,10 +235,11 @@ impl Handler for Endpoint {
                 .last()
                 .is_some_and(|s| s.parse::<i64>().is_err())
         };
-        if matches!(self.op, Op::Get | Op::Update | Op::Delete) && id_is_word() {
-            if let Some(not_allowed) = crate::http::error::static_path_elsewhere(req) {
-                return Outcome::from(req, not_allowed);
-            }
+        if matches!(self.op, Op::Get | Op::Update | Op::Delete)
+            && id_is_word()
+            && let Some(not_allowed) = crate::http::error::static_path_elsewhere(req)
+        {
+            return Outcome::from(req, not_allowed);
         }
         let user = match req.guard::<AuthUser>().await {
             O::Success(user) => user,
