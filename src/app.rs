@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use figment::Figment;
 use rocket::{Build, Rocket};
+use rusqlite::Connection;
 
 use crate::accounts::mail::Mailer;
 use crate::accounts::model;
 use crate::accounts::passwords::{Passwords, random_text};
 use crate::accounts::throttle::Limits;
-use crate::accounts::tokens::Tokens;
+use crate::accounts::tokens::{Claims, Tokens};
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::http::error::ApiError;
@@ -70,22 +71,28 @@ impl App {
     /// has not happened since it was issued).
     pub async fn authenticate(&self, token: &str) -> Result<AuthUser, ApiError> {
         let (id, claims) = self.tokens.check(token)?;
-        let account = self.db.read(move |c| model::find(c, id)).await?;
-        let now = db::now();
-        match account {
-            Some(a) if a.token_version == claims.ver && a.ban_left(now).is_none() => Ok(AuthUser {
-                id: a.id,
-                username: a.username,
-                level: a.level,
-                session: claims.sid,
-            }),
-            _ => Err(ApiError::invalid_token()),
-        }
+        self.db.read(move |c| caller(c, id, &claims)).await
     }
 
     pub fn has_admin(&self) -> Result<bool, ApiError> {
         let conn = self.db.conn()?;
         Ok(model::count_admins(&conn)? > 0)
+    }
+}
+
+/// The account behind checked claims (see [`App::authenticate`]), on a connection the work
+/// already holds, so that a read can check its caller and answer in one trip to the database.
+pub fn caller(conn: &Connection, id: i64, claims: &Claims) -> Result<AuthUser, ApiError> {
+    match model::find(conn, id)? {
+        Some(a) if a.token_version == claims.ver && a.ban_left(db::now()).is_none() => {
+            Ok(AuthUser {
+                id: a.id,
+                username: a.username,
+                level: a.level,
+                session: claims.sid.clone(),
+            })
+        }
+        _ => Err(ApiError::invalid_token()),
     }
 }
 

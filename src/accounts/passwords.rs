@@ -1,9 +1,18 @@
 //! Passwords: the policy (seed 002's four character classes, 8 to 128 characters, not a
 //! common password, not the username) and argon2id hashing at OWASP's minimum (m=19 MiB, t=2,
-//! p=1) on a bounded set of blocking threads, so a login storm cannot take every core.
+//! p=1) on a bounded set of dedicated threads, so a login storm cannot take every core.
+//!
+//! Hashing uses RustCrypto's `argon2` rather than `rust-argon2`: for the same parameters and
+//! the same PHC strings it is about 2.6 times faster on x86-64 (AVX2), and it hashes into
+//! memory the caller owns, which each hashing thread keeps for a burst of logins.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use rocket::tokio::sync::Semaphore;
 
@@ -222,18 +231,52 @@ fn base_word(folded: &str) -> String {
         .collect()
 }
 
-fn argon2_config() -> argon2::Config<'static> {
-    argon2::Config::owasp2()
-}
+/// OWASP's minimum for argon2id: m = 19 MiB, t = 2, p = 1, and a 32-byte hash.
+const M_COST_KIB: u32 = 19 * 1024;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+const OUTPUT_LEN: usize = 32;
+/// The most memory a stored hash may ask for when it is checked: 1 GiB.
+const MAX_M_COST_KIB: u32 = 1024 * 1024;
 
-type Job = Box<dyn FnOnce() + Send>;
+/// Above the highest threshold glibc's malloc ever adopts (32 MiB on 64-bit), so that it
+/// always maps hashing memory on its own and gives it back to the system when dropped.
+/// Below it, glibc raises its threshold after the first free and later buffers stay in its
+/// arenas: a login burst left the server 200 MiB larger. Only the pages argon2 writes are
+/// resident; the rest of the capacity is address space.
+const MAPPED_CAPACITY_BLOCKS: usize = 32 * 1024 + 1;
+
+/// How long a hashing thread keeps its memory without a job before giving it back.
+const KEEP_MEMORY: Duration = Duration::from_secs(5);
+
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
+
+/// The working memory of argon2 (19 MiB at the default cost), kept by a hashing thread
+/// between the hashes of a burst instead of being mapped and faulted in again for each one.
+#[derive(Default)]
+pub struct Memory(Vec<Block>);
+
+impl Memory {
+    fn blocks(&mut self, count: usize) -> &mut [Block] {
+        if self.0.len() != count {
+            self.release();
+            let mut blocks = Vec::with_capacity(count.max(MAPPED_CAPACITY_BLOCKS));
+            blocks.resize(count, Block::default());
+            self.0 = blocks;
+        }
+        &mut self.0
+    }
+
+    fn release(&mut self) {
+        self.0 = Vec::new();
+    }
+}
 
 /// Argon2id hashing and checking with bounded concurrency.
 pub struct Passwords {
     permits: Arc<Semaphore>,
-    /// The hashing threads' queue. Hashes run on these few threads only: argon2's 19 MiB
-    /// buffers then stay in their few malloc arenas instead of in one per blocking thread of
-    /// the runtime (which grew the server to a gigabyte after a login storm).
+    /// The hashing threads' queue. Hashes run on these few threads only, each with its own
+    /// [`Memory`].
     jobs: std::sync::mpsc::Sender<Job>,
     waiting: AtomicUsize,
     max_waiting: usize,
@@ -250,13 +293,7 @@ impl Passwords {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("preau-hash-{n}"))
-                .spawn(move || {
-                    // Ends when the Passwords (the sender) is dropped.
-                    while let Some(job) = queue.lock().ok().and_then(|q| q.recv().ok()) {
-                        // A panicking job drops its answer (a 500), not the thread.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                    }
-                })
+                .spawn(move || hashing_thread(&queue))
                 .map_err(|e| format!("cannot start a hashing thread: {e}"))?;
         }
         Ok(Passwords {
@@ -270,7 +307,7 @@ impl Passwords {
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         if self.waiting.fetch_add(1, Ordering::SeqCst)
             >= self.max_waiting + self.permits.available_permits()
@@ -283,8 +320,8 @@ impl Passwords {
         let _permit = permit.map_err(|e| ApiError::internal(format!("hash pool closed: {e}")))?;
         let (done, result) = rocket::tokio::sync::oneshot::channel();
         self.jobs
-            .send(Box::new(move || {
-                let _ = done.send(work());
+            .send(Box::new(move |memory: &mut Memory| {
+                let _ = done.send(work(memory));
             }))
             .map_err(|_| ApiError::internal("the hashing threads are gone"))?;
         result
@@ -294,7 +331,7 @@ impl Passwords {
 
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let password = password.to_owned();
-        self.run(move || hash_now(&password))
+        self.run(move |memory| hash_with(memory, &password))
             .await?
             .map_err(|e| ApiError::internal(format!("argon2: {e}")))
     }
@@ -305,17 +342,109 @@ impl Passwords {
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
         let password = password.to_owned();
         let ok = self
-            .run(move || argon2::verify_encoded(&hash, password.as_bytes()).unwrap_or(false))
+            .run(move |memory| verify_with(memory, &hash, &password))
             .await?;
         Ok(exists && ok)
     }
 }
 
-/// Hashes on the current thread (the CLI, and the blocking pool).
-pub fn hash_now(password: &str) -> Result<String, argon2::Error> {
+/// A hashing thread: runs jobs with its memory, gives the memory back after [`KEEP_MEMORY`]
+/// without a job, and ends when the [`Passwords`] (the sender) is dropped.
+fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
+    let mut memory = Memory::default();
+    loop {
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv_timeout(KEEP_MEMORY),
+            Err(_) => return,
+        };
+        match next {
+            // A panicking job drops its answer (a 500), not the thread.
+            Ok(job) => {
+                let run = std::panic::AssertUnwindSafe(|| job(&mut memory));
+                if std::panic::catch_unwind(run).is_err() {
+                    memory.release();
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => memory.release(),
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Hashes on the current thread with fresh memory (the CLI, the dummy hash).
+pub fn hash_now(password: &str) -> Result<String, HashError> {
+    hash_with(&mut Memory::default(), password)
+}
+
+/// Why a hash could not be computed (never a wrong password: that is `false`).
+#[derive(Debug)]
+pub struct HashError(String);
+
+impl std::fmt::Display for HashError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn hash_error(e: impl std::fmt::Display) -> HashError {
+    HashError(e.to_string())
+}
+
+/// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`) for `password` with a fresh
+/// random salt, the format every argon2 implementation reads.
+pub fn hash_with(memory: &mut Memory, password: &str) -> Result<String, HashError> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, Some(OUTPUT_LEN)).map_err(hash_error)?;
     let mut salt = [0u8; 16];
     rand::fill(&mut salt);
-    argon2::hash_encoded(password.as_bytes(), &salt, &argon2_config())
+    let mut out = [0u8; OUTPUT_LEN];
+    let count = params.block_count();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, memory.blocks(count))
+        .map_err(hash_error)?;
+    let salt = SaltString::encode_b64(&salt).map_err(hash_error)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(hash_error)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(hash_error)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches the PHC string `encoded`, whatever argon2 variant and costs it
+/// names (hashes made with stronger settings keep working); compared in constant time.
+/// A string that is not an argon2 hash matches nothing.
+pub fn verify_with(memory: &mut Memory, encoded: &str, password: &str) -> bool {
+    let Ok(phc) = PasswordHash::new(encoded) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(phc.algorithm),
+        Params::try_from(&phc),
+        phc.salt,
+        phc.hash,
+    ) else {
+        return false;
+    };
+    // A stored hash cannot make a login allocate without bound.
+    if params.m_cost() > MAX_M_COST_KIB {
+        return false;
+    }
+    let version = match phc.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let count = params.block_count();
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory.blocks(count))
+        .is_ok()
+        && Output::new(&out).is_ok_and(|got| got == expected)
 }
 
 /// Random URL-safe text for secrets and opaque tokens: `bytes` random bytes, base64url.
@@ -365,6 +494,57 @@ mod tests {
     fn the_username_may_not_be_the_password() {
         assert!(weakness("Alice2024!", "alice").is_some());
         assert!(weakness("Blue-Kettle-42", "alice").is_none());
+    }
+
+    /// Made by rust-argon2 (the hasher of earlier versions) from "Blue-Kettle-42": databases
+    /// written before the switch keep working.
+    const EARLIER_HASHES: [&str; 3] = [
+        "$argon2id$v=19$m=19456,t=2,p=1$cHJlYXUta25vd24tc2FsdA$jemTVJ/i2iycMUkn6tmlydUEaWdjXS2F81VVxNxY4ho",
+        "$argon2id$v=19$m=32768,t=3,p=1$cHJlYXUta25vd24tc2FsdA$dEy+jvhEggA818UgmwovLwntgAqDeRcRbkrrIIYTkbg",
+        "$argon2i$v=19$m=4096,t=2,p=1$cHJlYXUta25vd24tc2FsdA$0GVG10UYanUIXA46OCd99oYdBjyLhNkHChVyGxEKv2o",
+    ];
+
+    #[test]
+    fn hashes_of_earlier_versions_and_other_costs_still_verify() {
+        let mut memory = Memory::default();
+        for hash in EARLIER_HASHES {
+            assert!(verify_with(&mut memory, hash, "Blue-Kettle-42"), "{hash}");
+            assert!(!verify_with(&mut memory, hash, "Blue-Kettle-43"), "{hash}");
+        }
+    }
+
+    #[test]
+    fn a_new_hash_is_owasp_argon2id_with_a_random_salt_and_verifies() {
+        let mut memory = Memory::default();
+        let first = hash_with(&mut memory, "Blue-Kettle-42").unwrap();
+        let second = hash_now("Blue-Kettle-42").unwrap();
+        assert!(
+            first.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{first}"
+        );
+        assert_ne!(first, second, "each hash has its own salt");
+        assert!(verify_with(&mut memory, &first, "Blue-Kettle-42"));
+        assert!(verify_with(&mut memory, &second, "Blue-Kettle-42"));
+        assert!(!verify_with(&mut memory, &first, "blue-Kettle-42"));
+        assert!(!verify_with(&mut memory, &first, ""));
+    }
+
+    #[test]
+    fn what_is_not_an_argon2_hash_matches_nothing() {
+        let mut memory = Memory::default();
+        for hash in [
+            "",
+            "Blue-Kettle-42",
+            "$argon2id$v=19$m=19456,t=2,p=1$cHJlYXUta25vd24tc2FsdA",
+            "$argon2id$v=19$m=19456,t=2,p=1$$jemTVJ/i2iycMUkn6tmlydUEaWdjXS2F81VVxNxY4ho",
+            "$argon2id$v=99$m=19456,t=2,p=1$cHJlYXUta25vd24tc2FsdA$jemTVJ/i2iycMUkn6tmlydUEaWdjXS2F81VVxNxY4ho",
+            "$argon2id$v=19$m=1,t=2,p=1$cHJlYXUta25vd24tc2FsdA$jemTVJ/i2iycMUkn6tmlydUEaWdjXS2F81VVxNxY4ho",
+            "$argon2id$v=19$m=4194304,t=2,p=1$cHJlYXUta25vd24tc2FsdA$jemTVJ/i2iycMUkn6tmlydUEaWdjXS2F81VVxNxY4ho",
+            "$bcrypt$v=19$m=19456,t=2,p=1$cHJlYXUta25vd24tc2FsdA$jemTVJ/i2iycMUkn6tmlydUEaWdjXS2F81VVxNxY4ho",
+            "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+        ] {
+            assert!(!verify_with(&mut memory, hash, "Blue-Kettle-42"), "{hash}");
+        }
     }
 
     #[test]

@@ -7,15 +7,17 @@ use rocket::outcome::Outcome as O;
 use rocket::route::{Handler, Outcome, Route};
 use rocket::serde::json::Json;
 use rocket::{Data, Request};
+use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value};
 
+use crate::accounts::tokens::Claims;
 use crate::app::App;
 use crate::content::store::{self, Viewer};
 use crate::content::{Kind, Resource};
 use crate::http::body::read_json;
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
+use crate::http::guards::{AuthUser, BearerToken};
 use crate::http::pagination::PageRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,33 +100,67 @@ fn filters(req: &Request<'_>, res: &Resource) -> Result<Vec<(&'static str, Sql)>
     Ok(out)
 }
 
-/// The parent named by the path, which the caller must be able to see.
-async fn parent_of(
-    app: &App,
-    req: &Request<'_>,
+/// The parent a nested resource's path names (`blog/posts/<pid>/comments`): its field, its
+/// id and its description. Read from the path only; [`ParentRef::check`] looks it up.
+#[derive(Clone, Copy)]
+struct ParentRef {
+    field: &'static str,
+    id: i64,
     res: &'static Resource,
-    viewer: Viewer,
-) -> Result<Option<(&'static str, i64)>, ApiError> {
-    let Some(parent) = res.parent else {
-        return Ok(None);
-    };
-    let pid = path_id(req, segments(parent.path), parent.field)?;
-    let Some(Kind::Ref { table, .. }) = res.field(parent.field).map(|f| f.kind) else {
-        return Err(ApiError::internal(format!(
-            "{}: parent field is not a reference",
-            res.name
-        )));
-    };
-    let Some(parent_res) = crate::content::registry().find(|r| r.table == table) else {
-        return Err(ApiError::internal(format!(
-            "{}: unknown parent table {table}",
-            res.name
-        )));
-    };
-    app.db
-        .read(move |c| store::get(c, parent_res, viewer, pid).map(|_| ()))
-        .await?;
-    Ok(Some((parent.field, pid)))
+}
+
+impl ParentRef {
+    fn of(req: &Request<'_>, res: &'static Resource) -> Result<Option<ParentRef>, ApiError> {
+        let Some(parent) = res.parent else {
+            return Ok(None);
+        };
+        let id = path_id(req, segments(parent.path), parent.field)?;
+        let Some(Kind::Ref { table, .. }) = res.field(parent.field).map(|f| f.kind) else {
+            return Err(ApiError::internal(format!(
+                "{}: parent field is not a reference",
+                res.name
+            )));
+        };
+        let Some(parent_res) = crate::content::registry().find(|r| r.table == table) else {
+            return Err(ApiError::internal(format!(
+                "{}: unknown parent table {table}",
+                res.name
+            )));
+        };
+        Ok(Some(ParentRef {
+            field: parent.field,
+            id,
+            res: parent_res,
+        }))
+    }
+
+    /// The parent exists and the viewer may see it (404 otherwise).
+    fn check(&self, conn: &Connection, viewer: Viewer) -> Result<(), ApiError> {
+        store::get(conn, self.res, viewer, self.id).map(|_| ())
+    }
+}
+
+/// Who calls: already loaded by the `AuthUser` guard (writes), or a checked token whose
+/// account is loaded by the read itself (lists and single rows: one trip to the database).
+enum Caller {
+    Loaded(AuthUser),
+    Token(i64, Claims),
+}
+
+impl Caller {
+    fn user(&self, conn: &Connection) -> Result<AuthUser, ApiError> {
+        match self {
+            Caller::Loaded(user) => Ok(user.clone()),
+            Caller::Token(id, claims) => crate::app::caller(conn, *id, claims),
+        }
+    }
+
+    fn loaded(self) -> Result<AuthUser, ApiError> {
+        match self {
+            Caller::Loaded(user) => Ok(user),
+            Caller::Token(..) => Err(ApiError::internal("a write without a loaded caller")),
+        }
+    }
 }
 
 async fn run(
@@ -133,10 +169,10 @@ async fn run(
     data: Data<'_>,
     res: &'static Resource,
     op: Op,
-    user: AuthUser,
+    caller: Caller,
 ) -> Result<(Status, Option<Value>), ApiError> {
-    let viewer = Viewer::of(Some(&user));
-    let parent = parent_of(app, req, res, viewer).await?;
+    let parent = ParentRef::of(req, res)?;
+    let parent_filter = parent.map(|p| (p.field, p.id));
     // Segments after the mount point: `forum/posts/<id>`, `blog/posts/<pid>/comments/<id>`.
     let id_index = match res.parent {
         Some(p) => segments(p.path) + 1 + segments(res.path),
@@ -149,34 +185,55 @@ async fn run(
                 req.query_value::<&str>("cursor").and_then(Result::ok),
             )?;
             let mut filters = filters(req, res)?;
-            if let Some((field, pid)) = parent {
+            if let Some((field, pid)) = parent_filter {
                 filters.push((field, Sql::Integer(pid)));
             }
             let rows = app
                 .db
-                .read(move |c| store::list(c, res, viewer, &filters, page))
+                .read(move |c| {
+                    let viewer = Viewer::of(Some(&caller.user(c)?));
+                    if let Some(parent) = parent {
+                        parent.check(c, viewer)?;
+                    }
+                    store::list(c, res, viewer, &filters, page)
+                })
                 .await?;
             let page = page.page(rows, |r| r.get("id").and_then(Value::as_i64).unwrap_or(0));
-            Ok((
-                Status::Ok,
-                Some(serde_json::to_value(page).map_err(ApiError::internal)?),
-            ))
+            let items = page.items.into_iter().map(Value::Object).collect();
+            let mut body = Map::with_capacity(2);
+            body.insert("items".into(), Value::Array(items));
+            body.insert("next_cursor".into(), page.next_cursor.into());
+            Ok((Status::Ok, Some(Value::Object(body))))
         }
         Op::Get => {
             let id = path_id(req, id_index, "id")?;
-            let row = app.db.read(move |c| store::get(c, res, viewer, id)).await?;
-            check_parent(&row, parent)?;
+            let row = app
+                .db
+                .read(move |c| {
+                    let viewer = Viewer::of(Some(&caller.user(c)?));
+                    if let Some(parent) = parent {
+                        parent.check(c, viewer)?;
+                    }
+                    store::get(c, res, viewer, id)
+                })
+                .await?;
+            check_parent(&row, parent_filter)?;
             Ok((Status::Ok, Some(Value::Object(row))))
         }
         Op::Create => {
+            let user = caller.loaded()?;
+            let viewer = Viewer::of(Some(&user));
             let mut body = body(req, data).await?;
-            if let Some((field, pid)) = parent {
+            if let Some((field, pid)) = parent_filter {
                 body.insert(field.to_owned(), Value::from(pid));
             }
             let app2 = app.clone();
             let row = app
                 .db
                 .write(move |tx| {
+                    if let Some(parent) = parent {
+                        parent.check(tx, viewer)?;
+                    }
                     let id = store::create(tx, &app2.config, res, &user, &body)?;
                     store::get(tx, res, viewer, id)
                 })
@@ -184,13 +241,18 @@ async fn run(
             Ok((Status::Created, Some(Value::Object(row))))
         }
         Op::Update => {
+            let user = caller.loaded()?;
+            let viewer = Viewer::of(Some(&user));
             let id = path_id(req, id_index, "id")?;
             let body = body(req, data).await?;
             let app2 = app.clone();
             let row = app
                 .db
                 .write(move |tx| {
-                    check_parent(&store::get(tx, res, viewer, id)?, parent)?;
+                    if let Some(parent) = parent {
+                        parent.check(tx, viewer)?;
+                    }
+                    check_parent(&store::get(tx, res, viewer, id)?, parent_filter)?;
                     store::update(tx, &app2.config, res, &user, id, &body)?;
                     store::get(tx, res, viewer, id)
                 })
@@ -198,10 +260,15 @@ async fn run(
             Ok((Status::Ok, Some(Value::Object(row))))
         }
         Op::Delete => {
+            let user = caller.loaded()?;
+            let viewer = Viewer::of(Some(&user));
             let id = path_id(req, id_index, "id")?;
             app.db
                 .write(move |tx| {
-                    check_parent(&store::get(tx, res, viewer, id)?, parent)?;
+                    if let Some(parent) = parent {
+                        parent.check(tx, viewer)?;
+                    }
+                    check_parent(&store::get(tx, res, viewer, id)?, parent_filter)?;
                     store::delete(tx, res, &user, id)
                 })
                 .await?;
@@ -241,15 +308,26 @@ impl Handler for Endpoint {
         {
             return Outcome::from(req, not_allowed);
         }
-        let user = match req.guard::<AuthUser>().await {
-            O::Success(user) => user,
-            O::Error((status, ())) => return Outcome::Error(status),
-            O::Forward(status) => return Outcome::Forward((data, status)),
-        };
         let Some(app) = req.rocket().state::<App>() else {
             return Outcome::from(req, ApiError::internal("application state missing"));
         };
-        match run(app, req, data, self.res, self.op, user).await {
+        let caller = if matches!(self.op, Op::List | Op::Get) {
+            // The token is checked here; its account, by the read itself.
+            let checked = BearerToken::of(req)
+                .ok_or_else(ApiError::no_token)
+                .and_then(|token| app.tokens.check(&token));
+            match checked {
+                Ok((id, claims)) => Caller::Token(id, claims),
+                Err(e) => return Outcome::from(req, e),
+            }
+        } else {
+            match req.guard::<AuthUser>().await {
+                O::Success(user) => Caller::Loaded(user),
+                O::Error((status, ())) => return Outcome::Error(status),
+                O::Forward(status) => return Outcome::Forward((data, status)),
+            }
+        };
+        match run(app, req, data, self.res, self.op, caller).await {
             Ok((status, Some(body))) => Outcome::from(req, (status, Json(body))),
             Ok((status, None)) => Outcome::from(req, status),
             Err(e) => Outcome::from(req, e),

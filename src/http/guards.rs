@@ -53,7 +53,7 @@ fn refuse<T>(req: &Request<'_>, error: ApiError) -> request::Outcome<T, ()> {
 pub struct BearerToken(pub Option<String>);
 
 impl BearerToken {
-    fn of(req: &Request<'_>) -> Option<String> {
+    pub fn of(req: &Request<'_>) -> Option<String> {
         if let Some(header) = req.headers().get_one("Authorization") {
             let token = bearer_value(header);
             return (!token.is_empty()).then(|| token.to_owned());

@@ -694,3 +694,49 @@ fn a_nested_row_is_reached_only_under_its_own_parent() {
         json!(first)
     );
 }
+
+/// Lists and single rows check their caller in the same read as the rows: a token whose
+/// account was banned, demoted (new token version) or deleted since is refused there too.
+#[test]
+fn lists_and_rows_refuse_tokens_of_banned_demoted_or_deleted_accounts() {
+    let w = World::new();
+    let post = w.forum_post(&w.alice);
+    let subject = w.value("forum_posts", "subject_id", post);
+    let row = format!("/api/v1/forum/posts/{post}");
+    let list = format!("/api/v1/forum/posts?subject={subject}");
+    let (_, blog_post) = w.blog();
+    let comments = format!("/api/v1/blog/posts/{blog_post}/comments");
+    let comment = w.create(&comments, &w.alice, json!({"content": "Nice"}));
+    let nested = format!("{comments}/{comment}");
+    let uris = [&row, &list, &comments, &nested];
+    for who in [&w.alice, &w.bob, &w.moderator, &w.carol] {
+        for uri in uris {
+            assert_eq!(w.get(uri, who).status, 200, "{uri}");
+        }
+    }
+
+    let ban = w.post(
+        &format!("/api/v1/accounts/{}/ban", w.bob.id),
+        &w.admin,
+        json!({"duration": 600, "reason": "spam"}),
+    );
+    assert_eq!(ban.status, 200, "{}", ban.text);
+    let demote = w.rest(
+        Method::Put,
+        &format!("/api/v1/accounts/{}/level", w.moderator.id),
+        Some(&w.admin),
+        Some(json!({"level": 1})),
+    );
+    assert_eq!(demote.status, 200, "{}", demote.text);
+    let delete = w.delete(&format!("/api/v1/accounts/{}", w.carol.id), &w.admin);
+    assert_eq!(delete.status, 204, "{}", delete.text);
+
+    for who in [&w.bob, &w.moderator, &w.carol] {
+        for uri in uris {
+            w.get(uri, who).assert_error(401, 401, 902);
+        }
+    }
+    for uri in uris {
+        assert_eq!(w.get(uri, &w.alice).status, 200, "{uri}");
+    }
+}
