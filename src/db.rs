@@ -15,6 +15,7 @@ use std::time::Duration;
 use rocket::tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::http::error::ApiError;
@@ -47,12 +48,21 @@ impl Db {
             c.busy_timeout(Duration::from_secs(10))?;
             // Every resource and filter combination is its own statement: keep them all prepared.
             c.set_prepared_statement_cache_capacity(256);
+            // Plans that do not depend on bound values. Without this, a statement whose
+            // parameter SQLite looks at while planning (`LIMIT :limit`, for one) is expired by
+            // every new binding and compiled again at its next step: 13 % of a list's CPU time.
+            c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+            // Reads go through a shared memory map of the file (one copy of each page for the
+            // whole process, kept by the OS cache) rather than through each connection's own
+            // page cache, which is kept small: 8 connections × 16 MB of private copies grew
+            // the server by tens of MiB on a small database and by 128 MiB on a large one.
             c.execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;
                  PRAGMA temp_store = MEMORY;
-                 PRAGMA cache_size = -16000;",
+                 PRAGMA mmap_size = 1073741824;
+                 PRAGMA cache_size = -2000;",
             )
         });
         let pool = r2d2::Pool::builder()
