@@ -1,18 +1,21 @@
-//! The SQLite file: a pool of connections, migrations, and the two ways in — `read` and
-//! `write` — both of which run on Tokio's blocking threads so no async worker ever waits on
-//! the disk.
+//! The SQLite file: migrations, and the two ways in — `read` and `write` — neither of which
+//! runs on Rocket's async workers, so none of them ever waits on the disk.
 //!
-//! Work waits for its turn in the async world, not on a blocking thread: at most
-//! `pool_size - 1` reads and one write are handed to blocking threads at a time. SQLite takes
-//! one writer at a time anyway, and a writer that waited in `BEGIN IMMEDIATE` would sleep in
-//! the busy handler; a read that waited for a pooled connection would park a thread. Under 50
-//! concurrent requests on 2 cores, that parking and waking was a third of the CPU time.
+//! - Reads run on Tokio's blocking threads with a connection of the pool. At most `pool_size`
+//!   are handed over at a time; the others wait their turn in the async world rather than
+//!   parked on a blocking thread (under 50 concurrent requests on 2 cores, that parking and
+//!   waking took a third of the CPU time).
+//! - Writes run one after the other on one thread that owns the only writing connection.
+//!   SQLite takes one writer at a time anyway: here the next write starts the moment the last
+//!   one commits, instead of sleeping in SQLite's busy handler, and that connection's page
+//!   cache stays valid from one write to the next because nobody else writes.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
-use rocket::tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use rocket::tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
@@ -26,14 +29,45 @@ const SCHEMA: &str = include_str!("../schema.sql");
 /// Versions older than this have the WAL-reset corruption bug.
 const MIN_SQLITE: i32 = 3_051_003;
 
+/// A write for the writing thread: it runs with the writing connection.
+type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    /// Reads handed to blocking threads at once: one connection fewer than the pool.
+    /// Reads handed to blocking threads at once: as many as the pool has connections.
     readers: Arc<Semaphore>,
-    /// Writes handed to blocking threads at once: one.
-    writer: Arc<Semaphore>,
+    /// The writing thread's queue; the thread ends when the last `Db` is dropped.
+    writes: mpsc::Sender<WriteJob>,
 }
+
+/// The settings of every connection. `cache_kib` is the page cache of this connection.
+fn prepare(c: &Connection, cache_kib: i64) -> rusqlite::Result<()> {
+    c.busy_timeout(Duration::from_secs(10))?;
+    // Every resource and filter combination is its own statement: keep them all prepared.
+    c.set_prepared_statement_cache_capacity(256);
+    // Plans that do not depend on bound values. Without this, a statement whose parameter
+    // SQLite looks at while planning (`LIMIT :limit`, for one) is expired by every new binding
+    // and compiled again at its next step: 13 % of a list's CPU time.
+    c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    // Reads go through a shared memory map of the file (one copy of each page for the whole
+    // process, kept by the OS cache) rather than through each connection's own page cache,
+    // kept small for the readers: 8 readers × 16 MB of private copies grew the server by tens
+    // of MiB on a small database, and a reader's cache is dropped after every write anyway.
+    c.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA mmap_size = 1073741824;
+         PRAGMA cache_size = -{cache_kib};"
+    ))
+}
+
+/// The readers' page cache (KiB).
+const READER_CACHE_KIB: i64 = 2000;
+/// The writer's page cache (KiB): it stays valid between writes, so it is worth keeping.
+const WRITER_CACHE_KIB: i64 = 16000;
 
 impl Db {
     /// Opens (creating if needed) the database file and brings its schema up to date.
@@ -44,41 +78,34 @@ impl Db {
                 rusqlite::version()
             ));
         }
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            c.busy_timeout(Duration::from_secs(10))?;
-            // Every resource and filter combination is its own statement: keep them all prepared.
-            c.set_prepared_statement_cache_capacity(256);
-            // Plans that do not depend on bound values. Without this, a statement whose
-            // parameter SQLite looks at while planning (`LIMIT :limit`, for one) is expired by
-            // every new binding and compiled again at its next step: 13 % of a list's CPU time.
-            c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-            // Reads go through a shared memory map of the file (one copy of each page for the
-            // whole process, kept by the OS cache) rather than through each connection's own
-            // page cache, which is kept small: 8 connections × 16 MB of private copies grew
-            // the server by tens of MiB on a small database and by 128 MiB on a large one.
-            c.execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA temp_store = MEMORY;
-                 PRAGMA mmap_size = 1073741824;
-                 PRAGMA cache_size = -2000;",
-            )
-        });
+        let cannot_open =
+            |e: &dyn std::fmt::Display| format!("cannot open {}: {e}", path.display());
+        let mut writer = Connection::open(path).map_err(|e| cannot_open(&e))?;
+        prepare(&writer, WRITER_CACHE_KIB).map_err(|e| cannot_open(&e))?;
+        migrate(&mut writer).map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
+        let manager =
+            SqliteConnectionManager::file(path).with_init(|c| prepare(c, READER_CACHE_KIB));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(15))
             .build(manager)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        let mut conn = pool
-            .get()
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        migrate(&mut conn).map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
-        let readers = (pool_size as usize).saturating_sub(1).max(1);
+            .map_err(|e| cannot_open(&e))?;
+        let (writes, queue) = mpsc::channel::<WriteJob>();
+        std::thread::Builder::new()
+            .name("preau-writer".into())
+            .spawn(move || {
+                while let Ok(job) = queue.recv() {
+                    // A panicking write is rolled back (its transaction is dropped) and
+                    // answers 500; the thread goes on with the next one.
+                    let run = std::panic::AssertUnwindSafe(|| job(&mut writer));
+                    let _ = std::panic::catch_unwind(run);
+                }
+            })
+            .map_err(|e| format!("cannot start the writing thread: {e}"))?;
         Ok(Db {
             pool,
-            readers: Arc::new(Semaphore::new(readers)),
-            writer: Arc::new(Semaphore::new(1)),
+            readers: Arc::new(Semaphore::new(pool_size as usize)),
+            writes,
         })
     }
 
@@ -104,22 +131,22 @@ impl Db {
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
     }
 
-    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on a blocking thread: committed when `f`
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writing thread: committed when `f`
     /// returns `Ok`, rolled back (nothing written) when it returns `Err`.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
     {
-        let turn = turn(&self.writer).await?;
-        let pool = self.pool.clone();
-        rocket::tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            let mut conn = pool.get()?;
-            write_tx(&mut conn, f)
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+        let (done, result) = oneshot::channel();
+        self.writes
+            .send(Box::new(move |conn: &mut Connection| {
+                let _ = done.send(write_tx(conn, f));
+            }))
+            .map_err(|_| ApiError::internal("the writing thread is gone"))?;
+        result
+            .await
+            .map_err(|_| ApiError::internal("a write was dropped (it panicked)"))?
     }
 }
 
@@ -132,7 +159,7 @@ async fn turn(gate: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, ApiError> {
         .map_err(|e| ApiError::internal(format!("database gate closed: {e}")))
 }
 
-/// The synchronous core of [`Db::write`], for callers already on a blocking thread.
+/// The synchronous core of [`Db::write`], for callers already on a blocking thread (the CLI).
 pub fn write_tx<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction) -> Result<T, ApiError>,
