@@ -516,8 +516,8 @@ mod tests {
     #[test]
     fn a_new_hash_is_owasp_argon2id_with_a_random_salt_and_verifies() {
         let mut memory = Memory::default();
-        let first = hash_with(&mut memory, "Blue-Kettle-42").unwrap();
-        let second = hash_now("Blue-Kettle-42").unwrap();
+        let first = hash_with(&mut memory, "Blue-Kettle-42").expect("hash");
+        let second = hash_now("Blue-Kettle-42").expect("hash");
         assert!(
             first.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{first}"
