@@ -305,6 +305,12 @@ impl Passwords {
         })
     }
 
+    /// Whether a new hash would be refused right now (every thread busy, the queue full):
+    /// callers check it before any other work so that a storm's surplus costs next to nothing.
+    pub fn saturated(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst) >= self.max_waiting + self.permits.available_permits()
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Memory) -> T + Send + 'static,
@@ -351,6 +357,7 @@ impl Passwords {
 /// A hashing thread: runs jobs with its memory, gives the memory back after [`KEEP_MEMORY`]
 /// without a job, and ends when the [`Passwords`] (the sender) is dropped.
 fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
+    lower_priority();
     let mut memory = Memory::default();
     loop {
         let next = match queue.lock() {
@@ -368,6 +375,27 @@ fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
             Err(RecvTimeoutError::Timeout) => memory.release(),
             Err(RecvTimeoutError::Disconnected) => return,
         }
+    }
+}
+
+/// The hashing threads' priority on thread-priority's 0–99 scale, which it maps to Linux
+/// niceness as 19 − ⌊39 × p / 99⌋ rounded the library's way: 22 is niceness 10.
+const HASH_PRIORITY: u8 = 22;
+
+/// Makes the calling (hashing) thread yield to the threads that answer other requests: at
+/// niceness 10 it weighs about a tenth of a default thread, so that a login storm slows
+/// logins down rather than the rest of the server; alone, a hash still gets a whole core.
+/// Where the system refuses, the thread keeps the default priority.
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    let set = ThreadPriorityValue::try_from(HASH_PRIORITY)
+        .map_err(|e| format!("{e:?}"))
+        .and_then(|p| {
+            set_current_thread_priority(ThreadPriority::Crossplatform(p))
+                .map_err(|e| format!("{e:?}"))
+        });
+    if let Err(e) = set {
+        eprintln!("preau: the hashing threads keep the default priority ({e})");
     }
 }
 
@@ -545,6 +573,23 @@ mod tests {
         ] {
             assert!(!verify_with(&mut memory, hash, "Blue-Kettle-42"), "{hash}");
         }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn hashing_threads_run_at_niceness_10() {
+        let stat = std::thread::spawn(|| {
+            lower_priority();
+            std::fs::read_to_string("/proc/thread-self/stat")
+        })
+        .join()
+        .expect("thread")
+        .expect("/proc/thread-self/stat");
+        // After the command in parentheses: field 3 (the state) onwards; field 19 is the nice.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        assert_eq!(fields.get(19 - 3), Some(&"10"), "{stat}");
     }
 
     #[test]

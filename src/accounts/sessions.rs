@@ -155,6 +155,10 @@ pub async fn login(
     password: &str,
     ip: &str,
 ) -> Result<Session, LoginError> {
+    // Past the hashing queue the answer is 503 whatever the account: say it before reading it.
+    if app.passwords.saturated() {
+        return Err(ApiError::busy().into());
+    }
     let login = login.trim().to_owned();
     let ip = ip.to_owned();
     let (account, ban) = {
