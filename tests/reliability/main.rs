@@ -1,5 +1,6 @@
 //! Reliability against a real server process: SIGKILL during concurrent writes, a storm of
-//! concurrent writers, and backups taken while the server writes. Each test prints its figures.
+//! concurrent writers, and backups taken while the server writes. Each test prints its figures
+//! with [`report`], which `cargo test` shows even when the test passes.
 #![allow(clippy::unwrap_used)]
 
 mod server;
@@ -12,6 +13,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use server::{PASSWORD, Server, create_admin, integrity};
+
+/// Prints a figure straight to the process's stderr: libtest captures `println!` of passing
+/// tests, and these figures are what CI's log must show.
+fn report(line: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
 
 /// Writers post into `subject` until `stop`; returns the ids the server acknowledged (201)
 /// and every status it answered.
@@ -105,10 +113,10 @@ fn sigkill_during_concurrent_writes_loses_no_acknowledged_write() {
         "too few writes to prove anything: {}",
         acknowledged.len()
     );
-    println!(
+    report(format!(
         "crash safety: 5 SIGKILLs survived, {} acknowledged writes verified, integrity ok",
         acknowledged.len()
-    );
+    ));
 }
 
 #[test]
@@ -144,9 +152,9 @@ fn two_hundred_concurrent_writers_never_see_a_5xx() {
         rows, written as i64,
         "every acknowledged write is stored, nothing else"
     );
-    println!(
+    report(format!(
         "write contention: 200 writers, {written} writes in {elapsed:.1} s, no 5xx, no 'database is locked'"
-    );
+    ));
 }
 
 #[test]
@@ -206,10 +214,10 @@ fn backups_taken_while_writing_are_consistent_and_the_server_stays_writable() {
         "writes failed during backups: {:?}",
         statuses.iter().filter(|s| **s != 201).collect::<Vec<_>>()
     );
-    println!(
+    report(format!(
         "backups: 3 CLI snapshots + 1 download during {} writes, all integrity ok",
         statuses.len()
-    );
+    ));
 }
 
 #[test]
