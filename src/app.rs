@@ -8,10 +8,10 @@ use rocket::{Build, Rocket};
 use rusqlite::Connection;
 
 use crate::accounts::mail::Mailer;
-use crate::accounts::model;
 use crate::accounts::passwords::{Passwords, random_text};
 use crate::accounts::throttle::Limits;
 use crate::accounts::tokens::{Claims, Tokens};
+use crate::accounts::{model, sessions};
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::http::error::ApiError;
@@ -82,9 +82,15 @@ impl App {
 
 /// The account behind checked claims (see [`App::authenticate`]), on a connection the work
 /// already holds, so that a read can check its caller and answer in one trip to the database.
+/// The token's session must still be open: a logout, or a refresh token's reuse, ends the
+/// access tokens of that session at once, not at their expiry.
 pub fn caller(conn: &Connection, id: i64, claims: &Claims) -> Result<AuthUser, ApiError> {
     match model::find(conn, id)? {
-        Some(a) if a.token_version == claims.ver && a.ban_left(db::now()).is_none() => {
+        Some(a)
+            if a.token_version == claims.ver
+                && a.ban_left(db::now()).is_none()
+                && sessions::is_open(conn, a.id, &claims.sid)? =>
+        {
             Ok(AuthUser {
                 id: a.id,
                 username: a.username,

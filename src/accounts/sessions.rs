@@ -115,6 +115,17 @@ pub fn new_refresh(
     Ok((token, family))
 }
 
+/// Whether session `family` of `account_id` is still open: one of its refresh tokens is not
+/// revoked (a logout or a detected reuse revokes them all).
+pub fn is_open(conn: &Connection, account_id: i64, family: &str) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM refresh_tokens
+             WHERE family = ?1 AND account_id = ?2 AND revoked_at IS NULL)",
+        )?
+        .query_row(params![family, account_id], |r| r.get(0))?)
+}
+
 /// Opens a session for `account` inside the caller's transaction.
 pub fn open(app: &App, conn: &Connection, account: &Account) -> Result<Session, ApiError> {
     let (refresh_token, family) = new_refresh(conn, account.id, None, app.config.refresh_ttl)?;

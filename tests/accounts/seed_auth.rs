@@ -726,12 +726,74 @@ fn logout_answers_204_and_the_refresh_token_dies() {
 fn logout_with_the_access_token_ends_that_session_only() {
     let app = TestApp::new();
     let user = app.register("alice");
-    let (_, other_refresh) = app.login("alice", PASSWORD);
+    let (other_token, other_refresh) = app.login("alice", PASSWORD);
     let res = app.post("/auth/logout").bearer(&user.token).fetch();
     assert_eq!(res.status, 204, "{}", res.text);
     app.post_json("/auth/refresh", json!({"refresh_token": user.refresh}))
         .assert_error(401, 401, 902);
+    // The other session's access token still works.
+    assert_eq!(
+        app.get("/api/v1/me").bearer(&other_token).fetch().status,
+        200
+    );
     assert_eq!(refresh_status(&app, &other_refresh), 200);
+}
+
+/// An access token dies with its session, at once and not at its expiry: after a logout (by
+/// refresh token or by the access token itself), and after a refresh token's reuse revokes
+/// the family. Checked on an account route, a generic list and a seed route.
+#[test]
+fn access_tokens_die_with_their_session() {
+    let app = TestApp::new();
+    let user = app.register("alice");
+    let uris = [
+        "/api/v1/me".to_owned(),
+        "/api/v1/forum/categories".to_owned(),
+        format!("/get_level?id={}", user.id),
+    ];
+    let works = |token: &str| {
+        uris.iter().all(|uri| {
+            let req = if uri.starts_with("/get_level") {
+                app.post(uri)
+            } else {
+                app.get(uri)
+            };
+            req.bearer(token).fetch().status == 200
+        })
+    };
+    let dead = |token: &str| {
+        for uri in &uris {
+            let req = if uri.starts_with("/get_level") {
+                app.post(uri)
+            } else {
+                app.get(uri)
+            };
+            req.bearer(token).fetch().assert_error(401, 401, 902);
+        }
+    };
+    assert!(works(&user.token));
+
+    // Logout by refresh token.
+    let out = app.post_json("/auth/logout", json!({"refresh_token": user.refresh}));
+    assert_eq!(out.status, 204, "{}", out.text);
+    dead(&user.token);
+
+    // Logout by the access token itself.
+    let (token, _) = app.login("alice", PASSWORD);
+    assert!(works(&token));
+    assert_eq!(app.post("/auth/logout").bearer(&token).fetch().status, 204);
+    dead(&token);
+
+    // A refresh token used twice revokes its family, and the family's access tokens with it.
+    let (first_token, refresh) = app.login("alice", PASSWORD);
+    let next = app.post_json("/auth/refresh", json!({"refresh_token": refresh}));
+    assert_eq!(next.status, 200, "{}", next.text);
+    let next_token = next.body["token"].as_str().unwrap().to_owned();
+    assert!(works(&first_token) && works(&next_token));
+    app.post_json("/auth/refresh", json!({"refresh_token": refresh}))
+        .assert_error(401, 401, 902);
+    dead(&first_token);
+    dead(&next_token);
 }
 
 #[test]

@@ -13,12 +13,20 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Valid claims for `user`, as the server would issue them.
+/// Valid claims for `user`, as the server would issue them (in the user's open session).
 fn claims_for(app: &TestApp, user: &User) -> Claims {
     let ver = app.scalar(
         "SELECT token_version FROM accounts WHERE id = ?1",
         [user.id],
     );
+    let sid: String = app
+        .db()
+        .query_row(
+            "SELECT family FROM refresh_tokens WHERE account_id = ?1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
+            [user.id],
+            |r| r.get(0),
+        )
+        .unwrap();
     Claims {
         sub: user.id.to_string(),
         aud: "preau".into(),
@@ -27,7 +35,7 @@ fn claims_for(app: &TestApp, user: &User) -> Claims {
         exp: now() + 600,
         typ: "access".into(),
         ver,
-        sid: "forged".into(),
+        sid,
     }
 }
 
@@ -64,6 +72,15 @@ fn a_token_signed_with_the_servers_secret_is_accepted() {
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], json!(user.id));
+}
+
+#[test]
+fn a_token_of_a_session_that_does_not_exist_is_902() {
+    let app = TestApp::new();
+    let user = app.register("alice");
+    let mut claims = claims_for(&app, &user);
+    claims.sid = "forged".into();
+    assert_refused(&app, &sign(&claims, Algorithm::HS256, JWT_SECRET));
 }
 
 #[test]

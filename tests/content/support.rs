@@ -60,7 +60,16 @@ pub fn account(app: &TestApp, username: &str, level: i64) -> User {
         &app.config.jwt_audience,
         app.config.access_ttl,
     );
-    let token = tokens.issue(id, 0, "content-tests").unwrap();
+    // The session the token belongs to must be open: one unrevoked refresh row of the family.
+    let family = format!("content-tests-{id}");
+    app.db()
+        .execute(
+            "INSERT INTO refresh_tokens (token_hash, family, account_id, created_at, expires_at)
+             VALUES (randomblob(32), ?1, ?2, 0, 4102444800)",
+            rusqlite::params![family, id],
+        )
+        .unwrap();
+    let token = tokens.issue(id, 0, &family).unwrap();
     User {
         id,
         username: username.to_owned(),
