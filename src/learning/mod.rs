@@ -189,6 +189,14 @@ pub static CORRECTIONS: Resource = Resource {
     tag: "exercises",
 };
 
+/// Exercises: approved, not hidden, and in a course the viewer may see (approved and not
+/// hidden, or their own); the others for their author and staff. An exercise is not a way
+/// into a course that is pending, rejected or hidden.
+const EXERCISE_VISIBLE: &str = "((status = 'approved' AND hidden = 0 AND EXISTS (
+        SELECT 1 FROM courses c WHERE c.id = exercises.course_id
+        AND ((c.status = 'approved' AND c.hidden = 0) OR c.account_id = :me)))
+    OR account_id = :me OR :staff)";
+
 pub static EXERCISES: Resource = Resource {
     name: "exercise",
     table: "exercises",
@@ -214,7 +222,7 @@ pub static EXERCISES: Resource = Resource {
     owner: Some("account_id"),
     create: Level::Member,
     moderated: true,
-    visible: APPROVED_OR_AUTHOR,
+    visible: EXERCISE_VISIBLE,
     filters: &[
         ("course", "course_id"),
         ("author", "account_id"),

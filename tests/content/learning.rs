@@ -463,3 +463,56 @@ fn grade_max_cannot_drop_below_a_grade_already_given() {
     assert_eq!(res.status, 200, "{}", res.text);
     assert_eq!(w.value("exercises", "grade_max", exercise), json!(8));
 }
+
+/// An exercise is no way into a course others may not see: while its course is pending or
+/// hidden by moderation, an approved exercise of it is hidden from other members, not from
+/// its author or the staff.
+#[test]
+fn an_exercise_of_a_course_others_cannot_see_is_hidden_with_it() {
+    let w = World::new();
+    let course = w.create(
+        "/api/v1/courses",
+        &w.alice,
+        json!({"title": "Recursion", "content": "draft"}),
+    );
+    assert_eq!(w.status_of("courses", course).as_deref(), Some("pending"));
+    let exercise = w.create(
+        "/api/v1/exercises",
+        &w.alice,
+        json!({"course_id": course, "title": "Towers", "instruction": "Move the disks"}),
+    );
+    w.approve("exercises", exercise);
+    let row = format!("/api/v1/exercises/{exercise}");
+    let list = format!("/api/v1/exercises?course={course}");
+    let listed = |who: &User| {
+        let res = w.get(&list, who);
+        assert_eq!(res.status, 200, "{}", res.text);
+        res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == json!(exercise))
+    };
+
+    // Pending course: others see neither the exercise nor it in the list.
+    assert_not_found(&w.get(&row, &w.bob));
+    assert!(!listed(&w.bob));
+    for who in [&w.alice, &w.moderator, &w.admin] {
+        assert_eq!(w.get(&row, who).status, 200);
+        assert!(listed(who));
+    }
+
+    // Approved course: everyone.
+    w.approve("courses", course);
+    assert_eq!(w.get(&row, &w.bob).status, 200);
+    assert!(listed(&w.bob));
+
+    // Course hidden by moderation: hidden again from others.
+    w.app
+        .db()
+        .execute("UPDATE courses SET hidden = 1 WHERE id = ?1", [course])
+        .unwrap();
+    assert_not_found(&w.get(&row, &w.bob));
+    assert!(!listed(&w.bob));
+    assert_eq!(w.get(&row, &w.alice).status, 200);
+}
