@@ -15,13 +15,14 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use rocket::tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use rocket::tokio::sync::Semaphore;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::http::error::ApiError;
+use crate::workers::{self, Job};
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -29,16 +30,13 @@ const SCHEMA: &str = include_str!("../schema.sql");
 /// Versions older than this have the WAL-reset corruption bug.
 const MIN_SQLITE: i32 = 3_051_003;
 
-/// A write for the writing thread: it runs with the writing connection.
-type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
-
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     /// Reads handed to blocking threads at once: as many as the pool has connections.
     readers: Arc<Semaphore>,
     /// The writing thread's queue; the thread ends when the last `Db` is dropped.
-    writes: mpsc::Sender<WriteJob>,
+    writes: mpsc::Sender<Job<Connection>>,
 }
 
 /// The settings of every connection. `cache_kib` is the page cache of this connection.
@@ -90,15 +88,14 @@ impl Db {
             .connection_timeout(Duration::from_secs(15))
             .build(manager)
             .map_err(|e| cannot_open(&e))?;
-        let (writes, queue) = mpsc::channel::<WriteJob>();
+        let (writes, queue) = mpsc::channel::<Job<Connection>>();
         std::thread::Builder::new()
             .name("preau-writer".into())
             .spawn(move || {
+                // A panicking write is rolled back (its transaction is dropped) and answers
+                // 500; the thread goes on with the next one.
                 while let Ok(job) = queue.recv() {
-                    // A panicking write is rolled back (its transaction is dropped) and
-                    // answers 500; the thread goes on with the next one.
-                    let run = std::panic::AssertUnwindSafe(|| job(&mut writer));
-                    let _ = std::panic::catch_unwind(run);
+                    workers::run(job, &mut writer);
                 }
             })
             .map_err(|e| format!("cannot start the writing thread: {e}"))?;
@@ -120,7 +117,14 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
-        let turn = turn(&self.readers).await?;
+        // The permit moves into the blocking work: it is returned when the work ends, even if
+        // the request that waited for it is gone by then.
+        let turn = self
+            .readers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::internal(format!("database gate closed: {e}")))?;
         let pool = self.pool.clone();
         rocket::tokio::task::spawn_blocking(move || {
             let _turn = turn;
@@ -138,25 +142,11 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
     {
-        let (done, result) = oneshot::channel();
-        self.writes
-            .send(Box::new(move |conn: &mut Connection| {
-                let _ = done.send(write_tx(conn, f));
-            }))
-            .map_err(|_| ApiError::internal("the writing thread is gone"))?;
-        result
-            .await
-            .map_err(|_| ApiError::internal("a write was dropped (it panicked)"))?
+        workers::ask(&self.writes, "writing", move |conn: &mut Connection| {
+            write_tx(conn, f)
+        })
+        .await?
     }
-}
-
-/// Waits for a permit of `gate`, to be moved into the blocking work: it is returned when the
-/// work ends, even if the request that waited for it is gone by then.
-async fn turn(gate: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, ApiError> {
-    gate.clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| ApiError::internal(format!("database gate closed: {e}")))
 }
 
 /// The synchronous core of [`Db::write`], for callers already on a blocking thread (the CLI).

@@ -16,6 +16,7 @@ pub mod learning;
 pub mod moderation;
 pub mod ops;
 pub mod validate;
+pub mod workers;
 
 pub use app::App;
 pub use config::Config;

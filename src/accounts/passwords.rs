@@ -17,6 +17,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rocket::tokio::sync::Semaphore;
 
 use crate::http::error::ApiError;
+use crate::workers::{self, Job};
 
 pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 128;
@@ -249,8 +250,6 @@ const MAPPED_CAPACITY_BLOCKS: usize = 32 * 1024 + 1;
 /// How long a hashing thread keeps its memory without a job before giving it back.
 const KEEP_MEMORY: Duration = Duration::from_secs(5);
 
-type Job = Box<dyn FnOnce(&mut Memory) + Send>;
-
 /// The working memory of argon2 (19 MiB at the default cost), kept by a hashing thread
 /// between the hashes of a burst instead of being mapped and faulted in again for each one.
 #[derive(Default)]
@@ -277,7 +276,7 @@ pub struct Passwords {
     permits: Arc<Semaphore>,
     /// The hashing threads' queue. Hashes run on these few threads only, each with its own
     /// [`Memory`].
-    jobs: std::sync::mpsc::Sender<Job>,
+    jobs: std::sync::mpsc::Sender<Job<Memory>>,
     waiting: AtomicUsize,
     max_waiting: usize,
     /// Checked against when the account does not exist, so both answers take the same time.
@@ -287,7 +286,7 @@ pub struct Passwords {
 impl Passwords {
     pub fn new(concurrency: usize, max_waiting: usize) -> Result<Passwords, String> {
         let dummy_hash = hash_now(&random_text(24)).map_err(|e| format!("argon2: {e}"))?;
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let (jobs, queue) = std::sync::mpsc::channel::<Job<Memory>>();
         let queue = Arc::new(std::sync::Mutex::new(queue));
         for n in 0..concurrency {
             let queue = queue.clone();
@@ -308,31 +307,26 @@ impl Passwords {
     /// Whether a new hash would be refused right now (every thread busy, the queue full):
     /// callers check it before any other work so that a storm's surplus costs next to nothing.
     pub fn saturated(&self) -> bool {
-        self.waiting.load(Ordering::SeqCst) >= self.max_waiting + self.permits.available_permits()
+        self.full(self.waiting.load(Ordering::SeqCst))
+    }
+
+    /// Whether `waiting` hashes already fill every free thread and the queue.
+    fn full(&self, waiting: usize) -> bool {
+        waiting >= self.max_waiting + self.permits.available_permits()
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        if self.waiting.fetch_add(1, Ordering::SeqCst)
-            >= self.max_waiting + self.permits.available_permits()
-        {
+        if self.full(self.waiting.fetch_add(1, Ordering::SeqCst)) {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(ApiError::busy());
         }
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let _permit = permit.map_err(|e| ApiError::internal(format!("hash pool closed: {e}")))?;
-        let (done, result) = rocket::tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move |memory: &mut Memory| {
-                let _ = done.send(work(memory));
-            }))
-            .map_err(|_| ApiError::internal("the hashing threads are gone"))?;
-        result
-            .await
-            .map_err(|_| ApiError::internal("a hashing job was dropped"))
+        workers::ask(&self.jobs, "hashing", work).await
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
@@ -357,7 +351,7 @@ impl Passwords {
 /// A hashing thread: runs jobs with its memory, gives the memory back after [`KEEP_MEMORY`]
 /// without a job, and ends when the [`Passwords`] (the sender) is dropped. The threads take
 /// turns waiting on the queue, so with n threads the last one lets go within n × 5 s.
-fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
+fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job<Memory>>>) {
     lower_priority();
     let mut memory = Memory::default();
     loop {
@@ -366,10 +360,8 @@ fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
             Err(_) => return,
         };
         match next {
-            // A panicking job drops its answer (a 500), not the thread.
             Ok(job) => {
-                let run = std::panic::AssertUnwindSafe(|| job(&mut memory));
-                if std::panic::catch_unwind(run).is_err() {
+                if workers::run(job, &mut memory) {
                     memory.release();
                 }
             }

@@ -134,9 +134,12 @@ impl ParentRef {
         }))
     }
 
-    /// The parent exists and the viewer may see it (404 otherwise).
-    fn check(&self, conn: &Connection, viewer: Viewer) -> Result<(), ApiError> {
-        store::get(conn, self.res, viewer, self.id).map(|_| ())
+    /// The parent, when the path names one, exists and the viewer may see it (404 otherwise).
+    fn check(parent: Option<ParentRef>, conn: &Connection, viewer: Viewer) -> Result<(), ApiError> {
+        match parent {
+            Some(p) => store::get(conn, p.res, viewer, p.id).map(|_| ()),
+            None => Ok(()),
+        }
     }
 }
 
@@ -153,6 +156,13 @@ impl Caller {
             Caller::Loaded(user) => Ok(user.clone()),
             Caller::Token(id, claims) => crate::app::caller(conn, *id, claims),
         }
+    }
+
+    /// What a read sees: the caller's viewpoint, once the caller and the parent are checked.
+    fn reader(&self, conn: &Connection, parent: Option<ParentRef>) -> Result<Viewer, ApiError> {
+        let viewer = Viewer::of(Some(&self.user(conn)?));
+        ParentRef::check(parent, conn, viewer)?;
+        Ok(viewer)
     }
 
     fn loaded(self) -> Result<AuthUser, ApiError> {
@@ -172,7 +182,6 @@ async fn run(
     caller: Caller,
 ) -> Result<(Status, Option<Value>), ApiError> {
     let parent = ParentRef::of(req, res)?;
-    let parent_filter = parent.map(|p| (p.field, p.id));
     // Segments after the mount point: `forum/posts/<id>`, `blog/posts/<pid>/comments/<id>`.
     let id_index = match res.parent {
         Some(p) => segments(p.path) + 1 + segments(res.path),
@@ -185,16 +194,13 @@ async fn run(
                 req.query_value::<&str>("cursor").and_then(Result::ok),
             )?;
             let mut filters = filters(req, res)?;
-            if let Some((field, pid)) = parent_filter {
-                filters.push((field, Sql::Integer(pid)));
+            if let Some(p) = parent {
+                filters.push((p.field, Sql::Integer(p.id)));
             }
             let rows = app
                 .db
                 .read(move |c| {
-                    let viewer = Viewer::of(Some(&caller.user(c)?));
-                    if let Some(parent) = parent {
-                        parent.check(c, viewer)?;
-                    }
+                    let viewer = caller.reader(c, parent)?;
                     store::list(c, res, viewer, &filters, page)
                 })
                 .await?;
@@ -210,30 +216,25 @@ async fn run(
             let row = app
                 .db
                 .read(move |c| {
-                    let viewer = Viewer::of(Some(&caller.user(c)?));
-                    if let Some(parent) = parent {
-                        parent.check(c, viewer)?;
-                    }
+                    let viewer = caller.reader(c, parent)?;
                     store::get(c, res, viewer, id)
                 })
                 .await?;
-            check_parent(&row, parent_filter)?;
+            check_parent(&row, parent)?;
             Ok((Status::Ok, Some(Value::Object(row))))
         }
         Op::Create => {
             let user = caller.loaded()?;
             let viewer = Viewer::of(Some(&user));
             let mut body = body(req, data).await?;
-            if let Some((field, pid)) = parent_filter {
-                body.insert(field.to_owned(), Value::from(pid));
+            if let Some(p) = parent {
+                body.insert(p.field.to_owned(), Value::from(p.id));
             }
             let app2 = app.clone();
             let row = app
                 .db
                 .write(move |tx| {
-                    if let Some(parent) = parent {
-                        parent.check(tx, viewer)?;
-                    }
+                    ParentRef::check(parent, tx, viewer)?;
                     let id = store::create(tx, &app2.config, res, &user, &body)?;
                     store::get(tx, res, viewer, id)
                 })
@@ -249,10 +250,8 @@ async fn run(
             let row = app
                 .db
                 .write(move |tx| {
-                    if let Some(parent) = parent {
-                        parent.check(tx, viewer)?;
-                    }
-                    check_parent(&store::get(tx, res, viewer, id)?, parent_filter)?;
+                    ParentRef::check(parent, tx, viewer)?;
+                    check_parent(&store::get(tx, res, viewer, id)?, parent)?;
                     store::update(tx, &app2.config, res, &user, id, &body)?;
                     store::get(tx, res, viewer, id)
                 })
@@ -265,10 +264,8 @@ async fn run(
             let id = path_id(req, id_index, "id")?;
             app.db
                 .write(move |tx| {
-                    if let Some(parent) = parent {
-                        parent.check(tx, viewer)?;
-                    }
-                    check_parent(&store::get(tx, res, viewer, id)?, parent_filter)?;
+                    ParentRef::check(parent, tx, viewer)?;
+                    check_parent(&store::get(tx, res, viewer, id)?, parent)?;
                     store::delete(tx, res, &user, id)
                 })
                 .await?;
@@ -278,9 +275,9 @@ async fn run(
 }
 
 /// A nested row must belong to the parent named in the path.
-fn check_parent(row: &Map<String, Value>, parent: Option<(&str, i64)>) -> Result<(), ApiError> {
+fn check_parent(row: &Map<String, Value>, parent: Option<ParentRef>) -> Result<(), ApiError> {
     match parent {
-        Some((field, pid)) if row.get(field).and_then(Value::as_i64) != Some(pid) => {
+        Some(p) if row.get(p.field).and_then(Value::as_i64) != Some(p.id) => {
             Err(ApiError::not_found("This row under this parent"))
         }
         _ => Ok(()),

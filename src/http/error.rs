@@ -306,15 +306,19 @@ fn allowed_methods(req: &Request<'_>, own: Option<Method>) -> Option<String> {
             }) {
                 return None;
             }
-            if !methods.contains(&route.method) {
-                methods.push(route.method);
-            }
+            methods.push(route.method);
         }
     }
+    allow_list(methods)
+}
+
+/// The methods as an `Allow` value (`GET, POST`): sorted, once each; `None` when empty.
+fn allow_list(mut methods: Vec<Method>) -> Option<String> {
+    methods.sort_by_key(|m| m.as_str());
+    methods.dedup();
     if methods.is_empty() {
         return None;
     }
-    methods.sort_by_key(|m| m.as_str());
     Some(
         methods
             .iter()
@@ -324,33 +328,30 @@ fn allowed_methods(req: &Request<'_>, own: Option<Method>) -> Option<String> {
     )
 }
 
+/// 405 for a method the path does not take, naming those it does.
+fn not_allowed(allow: String, method: Method) -> ApiError {
+    ApiError::new(
+        405,
+        code::METHOD_NOT_ALLOWED,
+        "Method Not Allowed",
+        format!("This path accepts {allow}, not {method}."),
+    )
+    .allow(allow)
+}
+
 /// For a request that reached a route through a dynamic segment (`PATCH /api/v1/avatars/upload`
 /// on `/api/v1/avatars/<id>`) while routes of other methods name that exact path
 /// (`POST /api/v1/avatars/upload`): 405 with their methods in `Allow`, not a bad-id 400.
 pub fn static_path_elsewhere(req: &Request<'_>) -> Option<ApiError> {
     let path = req.uri().path();
-    let mut methods: Vec<&str> = req
+    let methods = req
         .rocket()
         .routes()
         .filter(|r| r.method != Method::Options && r.method != req.method())
         .filter(|r| !r.uri.path().contains('<') && r.uri.path() == path.as_str())
-        .map(|r| r.method.as_str())
+        .map(|r| r.method)
         .collect();
-    if methods.is_empty() {
-        return None;
-    }
-    methods.sort_unstable();
-    methods.dedup();
-    let allow = methods.join(", ");
-    Some(
-        ApiError::new(
-            405,
-            code::METHOD_NOT_ALLOWED,
-            "Method Not Allowed",
-            format!("This path accepts {allow}, not {}.", req.method()),
-        )
-        .allow(allow),
-    )
+    allow_list(methods).map(|allow| not_allowed(allow, req.method()))
 }
 
 /// Every status Rocket may produce on its own, as the envelope.
@@ -379,13 +380,7 @@ pub fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
         401 => ApiError::no_token(),
         403 => ApiError::forbidden("You may not do this."),
         404 => match allowed_methods(req, Some(req.method())) {
-            Some(allow) => ApiError::new(
-                405,
-                code::METHOD_NOT_ALLOWED,
-                "Method Not Allowed",
-                format!("This path accepts {allow}, not {}.", req.method()),
-            )
-            .allow(allow),
+            Some(allow) => not_allowed(allow, req.method()),
             None => ApiError::new(
                 404,
                 code::NOT_FOUND,
