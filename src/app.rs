@@ -9,7 +9,7 @@ use rusqlite::Connection;
 
 use crate::accounts::mail::Mailer;
 use crate::accounts::passwords::{Passwords, random_text};
-use crate::accounts::throttle::Limits;
+use crate::accounts::throttle::{Gate, Limits, Window};
 use crate::accounts::tokens::{Claims, Tokens};
 use crate::accounts::{model, sessions};
 use crate::config::Config;
@@ -29,6 +29,10 @@ pub struct Inner {
     pub passwords: Passwords,
     pub mailer: Mailer,
     pub limits: Limits,
+    /// The logins whose password is being checked (see `throttle::Gate`).
+    pub logins: Arc<Gate>,
+    /// "This email is already in use" answers given, per caller.
+    pub email_probes: Window,
 }
 
 impl Deref for App {
@@ -63,6 +67,8 @@ impl App {
             passwords,
             mailer,
             limits,
+            logins: Arc::default(),
+            email_probes: Window::default(),
         })))
     }
 
@@ -110,7 +116,7 @@ pub fn rocket_figment() -> Figment {
         .join(("limits.form", "1 MiB"))
         .join(("limits.data-form", "4 MiB"))
         .merge(("ip_header", false))
-        .merge(("log_level", "critical"))
+        .merge(("log_level", "off"))
         .merge(("cli_colors", false))
 }
 

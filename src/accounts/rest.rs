@@ -150,10 +150,11 @@ pub struct Registered {
 #[post("/auth/register", data = "<body>")]
 async fn register(
     app: &State<App>,
+    ip: ClientIp,
     jar: &CookieJar<'_>,
     body: JsonBody<RegisterBody>,
 ) -> Result<Created<Json<Registered>>, ApiError> {
-    let done = service::register(app, body.0.into_registration()?).await?;
+    let done = service::register(app, body.0.into_registration()?, &ip.key()).await?;
     if let Some(s) = &done.session {
         set_refresh_cookie(jar, app, &s.refresh_token);
     }

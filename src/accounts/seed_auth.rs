@@ -34,10 +34,11 @@ fn session_body(s: &Session) -> Value {
 #[post("/auth/register", data = "<body>")]
 async fn register(
     app: &State<App>,
+    ip: ClientIp,
     jar: &CookieJar<'_>,
     body: JsonBody<RegisterBody>,
 ) -> Result<Custom<Json<Value>>, ApiError> {
-    let done = service::register(app, body.0.into_registration()?).await?;
+    let done = service::register(app, body.0.into_registration()?, &ip.key()).await?;
     let a = &done.account;
     let mut out = json!({
         "error": null, "token": null, "refresh_token": null, "ttl": app.tokens.ttl,

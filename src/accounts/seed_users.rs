@@ -68,7 +68,7 @@ async fn find(app: &App, id: i64) -> Result<Account, ApiError> {
 }
 
 #[post("/register", data = "<params>")]
-async fn register(app: &State<App>, params: Params) -> Result<Json<Value>, ApiError> {
+async fn register(app: &State<App>, ip: ClientIp, params: Params) -> Result<Json<Value>, ApiError> {
     let required = |name: &str| -> Result<String, ApiError> {
         params
             .str(name)?
@@ -90,7 +90,7 @@ async fn register(app: &State<App>, params: Params) -> Result<Json<Value>, ApiEr
         lastname: params.str_any(&["nom", "lastname"])?,
         birthdate: params.str("birthdate")?,
     };
-    service::register(app, registration).await?;
+    service::register(app, registration, &ip.key()).await?;
     Ok(ok())
 }
 
@@ -140,6 +140,10 @@ async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let user = caller(app, &bearer, &params).await?;
     let id = params.i64("id")?.unwrap_or(user.id);
+    // Another's account answers as a missing one does: the answer says nothing of which ids exist.
+    if !user.may_manage_account(id) {
+        return Err(ApiError::forbidden("You may only change your own account."));
+    }
     find(app, id).await?;
     // `password` and `level` in the data are ignored: they change through their own routes.
     let change = ProfileChange {

@@ -133,8 +133,16 @@ async fn set_likes_seed(
     let likes: i64 = likes
         .parse()
         .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| ApiError::invalid("likes", "must be a non-negative integer"))?;
+        .filter(|n| (0..=crate::community::LIKES_MAX).contains(n))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "likes",
+                format!(
+                    "must be an integer between 0 and {}",
+                    crate::community::LIKES_MAX
+                ),
+            )
+        })?;
     let post = target_id(&body.0, id)?.ok_or_else(|| ApiError::missing("id"))?;
     app.db
         .write(move |tx| {

@@ -17,6 +17,10 @@ use crate::content::{
 use crate::http::error::ApiError;
 use crate::http::guards::AuthUser;
 
+/// The highest like count a moderator may set: far above any real count, and far from the
+/// 64-bit limit that a like's `likes + 1` would overflow.
+pub const LIKES_MAX: i64 = 1_000_000_000;
+
 pub static RESOURCES: &[&Resource] = &[
     &GROUPS,
     &avatars::AVATARS,
@@ -192,7 +196,7 @@ pub static FORUM_POSTS: Resource = Resource {
         Field::int(
             "likes",
             0,
-            i64::MAX,
+            LIKES_MAX,
             "Kept by the like routes; set directly by moderators only.",
         )
         .or(0)

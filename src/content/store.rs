@@ -441,6 +441,21 @@ pub fn update(
     values.push(&id);
     conn.execute(&sql, &values[..])
         .map_err(|e| constraint(res, e))?;
+    // What only staff may set (a post's like count) is audited whichever face set it.
+    for (name, value) in &columns {
+        let staff_field = res.field(name).is_some_and(|f| f.staff_only);
+        let value = json_of(ValueRef::from(value));
+        if staff_field && existing.get(*name) != Some(&value) {
+            crate::moderation::audit::record(
+                conn,
+                user.id,
+                &format!("set_{name}"),
+                &res.kind(),
+                id,
+                Some(&value.to_string()),
+            )?;
+        }
+    }
     let owner = res
         .owner
         .and_then(|o| existing.get(o))

@@ -154,9 +154,20 @@ impl<'r> FromRequest<'r> for Admin {
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl ClientIp {
+    /// The client as login throttling counts it: an IPv4 address, or the /64 of an IPv6 one
+    /// (one machine commonly holds a whole /64, and could otherwise spread its attempts over it).
     pub fn key(&self) -> String {
-        self.0
-            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_canonical().to_string())
+        match self.0.map(|ip| ip.to_canonical()) {
+            None => "unknown".to_owned(),
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!(
+                    "{}/64",
+                    std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0)
+                )
+            }
+            Some(ip) => ip.to_string(),
+        }
     }
 }
 
@@ -203,6 +214,16 @@ mod tests {
         assert_eq!(bearer_value("bearer  abc "), "abc");
         assert_eq!(bearer_value("BEARER abc"), "abc");
         assert_eq!(bearer_value("abc.def.ghi"), "abc.def.ghi");
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        let key = |ip: &str| super::ClientIp(ip.parse().ok()).key();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff::9"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
     }
 
     #[test]

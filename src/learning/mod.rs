@@ -248,8 +248,13 @@ pub static EXERCISE_COMMENTS: Resource = Resource {
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
+    // Visible when its exercise is (approved, shown, in a course the viewer may see, or the
+    // viewer's own), so that a comment is no way into a course that is pending or hidden.
     visible: "((hidden = 0 AND EXISTS (SELECT 1 FROM exercises p WHERE p.id = exercise_id
-              AND ((p.status = 'approved' AND p.hidden = 0) OR p.account_id = :me))) OR account_id = :me OR :staff)",
+              AND ((p.status = 'approved' AND p.hidden = 0 AND EXISTS (
+                    SELECT 1 FROM courses c WHERE c.id = p.course_id
+                    AND ((c.status = 'approved' AND c.hidden = 0) OR c.account_id = :me)))
+                   OR p.account_id = :me))) OR account_id = :me OR :staff)",
     filters: &[("author", "account_id")],
     check: None,
     tag: "exercises",
