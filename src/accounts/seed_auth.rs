@@ -7,14 +7,15 @@ use rocket::serde::json::Json;
 use rocket::{State, post, routes};
 use serde_json::{Value, json};
 
+use crate::accounts::App;
+use crate::accounts::auth::{AuthUser, BearerToken};
 use crate::accounts::rest::{self, LoginBody, PasswordBody, RefreshBody, RegisterBody};
 use crate::accounts::service;
 use crate::accounts::sessions::{self, LoginError, Session};
 use crate::accounts::set_refresh_cookie;
-use crate::app::App;
 use crate::http::body::JsonBody;
+use crate::http::client::ClientIp;
 use crate::http::error::ApiError;
-use crate::http::guards::{AuthUser, BearerToken, ClientIp};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![

@@ -8,13 +8,14 @@ use rocket::serde::json::Json;
 use rocket::{State, post, routes};
 use serde_json::{Value, json};
 
+use crate::accounts::App;
+use crate::accounts::auth::{BearerToken, SeedCaller};
 use crate::accounts::model::{self, Account};
 use crate::accounts::service::{self, ProfileChange, Registration};
 use crate::accounts::{Level, sessions, set_refresh_cookie};
-use crate::app::App;
 use crate::http::body::Params;
+use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::{AuthUser, BearerToken, ClientIp};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -44,16 +45,6 @@ fn user_object(a: &Account, private: bool) -> Value {
         user["birthdate"] = json!(a.birthdate);
     }
     user
-}
-
-/// The caller: a token from the header, the `token` query parameter, or the parameters.
-async fn caller(app: &App, bearer: &BearerToken, params: &Params) -> Result<AuthUser, ApiError> {
-    let token = match &bearer.0 {
-        Some(t) => Some(t.clone()),
-        None => params.str("token")?,
-    };
-    app.authenticate(&token.ok_or_else(ApiError::no_token)?)
-        .await
 }
 
 fn user_not_found() -> ApiError {
@@ -132,13 +123,9 @@ async fn login(
     Ok(Json(user))
 }
 
-#[post("/update", data = "<params>")]
-async fn update(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/update", data = "<caller>")]
+async fn update(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
     // Another's account answers as a missing one does: the answer says nothing of which ids exist.
     if !user.may_manage_account(id) {
@@ -158,13 +145,9 @@ async fn update(
     Ok(ok())
 }
 
-#[post("/get_level", data = "<params>")]
-async fn get_level(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/get_level", data = "<caller>")]
+async fn get_level(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
     let account = find(app, id).await?;
     Ok(Json(
@@ -172,13 +155,12 @@ async fn get_level(
     ))
 }
 
-#[post("/change_user_elev", data = "<params>")]
+#[post("/change_user_elev", data = "<caller>")]
 async fn change_user_elev(
     app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
+    caller: SeedCaller<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+    let SeedCaller { user, body: params } = caller;
     let id = params.require_i64("id")?;
     let level =
         Level::try_from(params.require_i64("level")?).map_err(|e| ApiError::invalid("level", e))?;
@@ -190,13 +172,9 @@ async fn change_user_elev(
     Ok(ok())
 }
 
-#[post("/getuser", data = "<params>")]
-async fn getuser(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/getuser", data = "<caller>")]
+async fn getuser(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
     let account = find(app, id).await?;
     Ok(Json(user_object(
@@ -231,13 +209,9 @@ async fn regen_token(
     ))
 }
 
-#[post("/delete", data = "<params>")]
-async fn delete(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/delete", data = "<caller>")]
+async fn delete(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
     if !user.may_manage_account(id) {
         return Err(ApiError::forbidden("You may only delete your own account."));

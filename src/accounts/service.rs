@@ -4,14 +4,14 @@
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
+use crate::accounts::App;
+use crate::accounts::auth::AuthUser;
 use crate::accounts::model::{self, Account, Level, NewAccount};
 use crate::accounts::passwords::{self, random_text};
 use crate::accounts::sessions::{self, Session};
-use crate::app::App;
+use crate::audit;
 use crate::db::now;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::AuthUser;
-use crate::moderation::audit;
 use crate::validate;
 
 const CONFIRMATION_TTL: i64 = 7 * 24 * 3600;

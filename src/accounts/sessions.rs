@@ -4,10 +4,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use crate::accounts::App;
 use crate::accounts::model::{self, Account};
 use crate::accounts::passwords::random_text;
 use crate::accounts::throttle::{Admission, Failure, Subjects, Ticket};
-use crate::app::App;
 use crate::db::now;
 use crate::http::error::{ApiError, code};
 

@@ -264,6 +264,11 @@ pub fn stash(req: &Request<'_>, error: ApiError) {
     }
 }
 
+/// The error a guard left, or `fallback` when none did.
+pub fn stashed_or(req: &Request<'_>, fallback: ApiError) -> ApiError {
+    stashed(req).unwrap_or(fallback)
+}
+
 fn stashed(req: &Request<'_>) -> Option<ApiError> {
     req.local_cache(|| Stashed(Mutex::new(None)))
         .0
