@@ -37,6 +37,7 @@ FAIL_ON=${SCHEMATHESIS_FAIL_ON:-all}
 # Checks whose failures are printed but do not fail the step (none by default).
 REPORT_ONLY=${SCHEMATHESIS_REPORT_ONLY:-}
 SCHEMATHESIS_VERSION=4.32.5
+CLIENT_GENERATOR_VERSION=0.29.1
 BIN=${PREAU_BIN:-$ROOT/target/debug/preau}
 PASSWORD='Fuzz-Kettle-42!x'
 
@@ -49,6 +50,9 @@ VENV=$ROOT/.ci/.venv
 if [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/schemathesis" --version | grep -q "$SCHEMATHESIS_VERSION"; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+if [ ! -x "$VENV/bin/openapi-python-client" ] || ! "$VENV/bin/openapi-python-client" --version | grep -q "$CLIENT_GENERATOR_VERSION"; then
+    "$VENV/bin/pip" install -q --disable-pip-version-check "openapi-python-client==$CLIENT_GENERATOR_VERSION"
 fi
 
 WORK=$(mktemp -d)
@@ -124,6 +128,19 @@ post attempts/1/code '{"content":"print(1)"}'
 TOKEN=$MEMBER_TOKEN post reports '{"target_type":"forum_post","target_id":1,"comment":"spam"}'
 
 SCHEMA=$BASE/api/v1/openapi.json
+
+# The document as a client generator reads it (issue 13): openapi-python-client generates a
+# typed client from the served document, any warning fails the step, and the client then
+# registers, logs in and creates a course (.ci/client_smoke.py). Its configuration only names
+# the package and reads avatar images as bytes (the generator knows no image/* type).
+curl -sf "$SCHEMA" -o "$WORK/openapi.json"
+"$VENV/bin/openapi-python-client" generate --path "$WORK/openapi.json" --output-path "$WORK/client" \
+    --config "$ROOT/.ci/openapi-python-client.yaml" 2>&1 | tee "$WORK/client.out"
+if grep -qiE 'warning|error' "$WORK/client.out" || [ ! -d "$WORK/client/preau_client" ]; then
+    echo "openapi-python-client: the served document does not generate a clean client"
+    exit 1
+fi
+PYTHONPATH="$WORK/client" "$VENV/bin/python" "$ROOT/.ci/client_smoke.py" "$BASE"
 CHECKS=${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,unsupported_method,allow_header_conformance,ignored_auth,use_after_free,ensure_resource_availability}
 DESTRUCTIVE=(reset_password ban set_level delete_account delete_me logout)
 common=(

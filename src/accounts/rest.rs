@@ -76,10 +76,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterBody {
-    /// 3 to 32 letters, digits, `.`, `_`, `-`.
+    /// 3 to 32 ASCII letters, digits, `.`, `_`, `-`.
+    // Read as optional so that a body without it answers seed 002's 409/1001, but required.
+    #[schema(required = true, value_type = String)]
     pub username: Option<String>,
     /// 8 to 128 characters with a lower-case and an upper-case letter, a digit and a special
     /// character; not a common password.
+    #[schema(required = true, value_type = String)]
     pub password: Option<String>,
     pub email: Option<String>,
     pub firstname: Option<String>,
@@ -173,6 +176,7 @@ pub struct LoginBody {
     pub login: Option<String>,
     pub username: Option<String>,
     pub email: Option<String>,
+    #[schema(required = true, value_type = String)]
     pub password: Option<String>,
 }
 
@@ -212,10 +216,9 @@ async fn login(
     body: JsonBody<LoginBody>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let (login, password) = body.0.credentials()?;
-    let session = sessions::login(app, &login, &password, &ip.key())
+    let session = sessions::sign_in(app, jar, ip, &login, &password)
         .await
         .map_err(|e| e.into_api(app))?;
-    set_refresh_cookie(jar, app, &session.refresh_token);
     Ok(Json(session.into()))
 }
 
@@ -304,8 +307,10 @@ pub async fn end_session(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordBody {
     #[serde(alias = "oldPassword")]
+    #[schema(required = true, value_type = String)]
     pub old_password: Option<String>,
     #[serde(alias = "newPassword")]
+    #[schema(required = true, value_type = String)]
     pub new_password: Option<String>,
 }
 

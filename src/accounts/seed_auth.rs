@@ -61,10 +61,9 @@ async fn login(
     body: JsonBody<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
     let (login, password) = body.0.credentials()?;
-    let session = sessions::login(app, &login, &password, &ip.key())
+    let session = sessions::sign_in(app, jar, ip, &login, &password)
         .await
         .map_err(|e| e.into_api(app))?;
-    set_refresh_cookie(jar, app, &session.refresh_token);
     Ok(Json(session_body(&session)))
 }
 
@@ -112,9 +111,8 @@ async fn login_by_path(
     username: &str,
     password: &str,
 ) -> Result<Json<Value>, ApiError> {
-    match sessions::login(app, username, password, &ip.key()).await {
+    match sessions::sign_in(app, jar, ip, username, password).await {
         Ok(session) => {
-            set_refresh_cookie(jar, app, &session.refresh_token);
             Ok(Json(json!({
                 "token": session.token, "refresh_token": session.refresh_token, "ttl": session.ttl,
                 "status": 200, "error": null, "message": "Logged in.", "path": "/login",

@@ -108,10 +108,9 @@ async fn login(
         .str_any(&["pass", "password"])?
         .filter(|v| !v.is_empty())
         .ok_or_else(|| incomplete("pass"))?;
-    let session = sessions::login(app, &login, &password, &ip.key())
+    let session = sessions::sign_in(app, jar, ip, &login, &password)
         .await
         .map_err(|e| e.into_api(app))?;
-    set_refresh_cookie(jar, app, &session.refresh_token);
     let id = session.account_id;
     let account = app.db.read(move |c| model::get(c, id)).await?;
     let mut user = user_object(&account, true);

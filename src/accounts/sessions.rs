@@ -5,7 +5,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::App;
+use rocket::http::CookieJar;
+
 use crate::accounts::model::{self, Account};
+use crate::accounts::set_refresh_cookie;
+use crate::http::client::ClientIp;
 use crate::accounts::passwords::random_text;
 use crate::accounts::throttle::{Admission, Failure, Subjects, Ticket};
 use crate::db::now;
@@ -184,10 +188,25 @@ async fn admit(app: &App, who: &Subjects) -> Result<Ticket, LoginError> {
     }
 }
 
+/// The login of every face (REST, seeds 000–003): checks the credentials from the client's
+/// address and, on success, sets the refresh cookie. Each face only reads its own body and
+/// renders the answer its seed documents.
+pub async fn sign_in(
+    app: &App,
+    jar: &CookieJar<'_>,
+    ip: ClientIp,
+    login: &str,
+    password: &str,
+) -> Result<Session, LoginError> {
+    let session = self::login(app, login, password, &ip.key()).await?;
+    set_refresh_cookie(jar, app, &session.refresh_token);
+    Ok(session)
+}
+
 /// Checks a login (username or email) and password from `ip`. The ban and the count are read
 /// and the outcome recorded on the writing thread (see [`throttle::Gate`]); only the hash runs
 /// in between.
-pub async fn login(
+async fn login(
     app: &App,
     login: &str,
     password: &str,
