@@ -135,6 +135,7 @@ pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
     let rocket = crate::community::avatars::mount(rocket);
     let rocket = crate::moderation::mount(rocket);
     let rocket = crate::admin_ui::mount(rocket);
+    let rocket = crate::webapp::mount(rocket);
     rocket
         .mount("/api/v1", rocket::routes![openapi::openapi])
         .manage(openapi::Document(openapi::document()))

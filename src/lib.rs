@@ -13,9 +13,11 @@ pub mod content;
 pub mod db;
 pub mod http;
 pub mod learning;
+pub mod markdown;
 pub mod moderation;
 pub mod ops;
 pub mod validate;
+pub mod webapp;
 pub mod workers;
 
 pub use app::App;
