@@ -39,8 +39,12 @@ export function pagedList(path, query, item, { empty = t('app.empty'), label, cl
   return { node: wrap, load, list };
 }
 
-/** A "report" button that files a report on a target with an optional reason. */
-export function reportButton(targetType, targetId) {
+/**
+ * A "report" button that files a report on a target with an optional reason; nothing for
+ * the caller's own content (the server refuses to take a report of it).
+ */
+export function reportButton(targetType, targetId, authorId) {
+  if (authorId !== undefined && authorId === api.currentUser()?.id) return null;
   const button = h('button', { type: 'button', class: 'button button-quiet', 'data-action': 'report', 'aria-expanded': 'false' }, t('report.report'));
   const id = uid('report');
   const reason = h('textarea', { name: 'comment', maxlength: '1000', rows: '2' });
@@ -83,7 +87,7 @@ export function entry(row, { actions = [], field: name = 'content' } = {}) {
     { class: 'entry', 'data-id': row.id },
     h('p', { class: 'entry-meta' }, authorName(row.account_id), ' · ', time(row.created_at)),
     rich(row, name),
-    actions.length ? h('div', { class: 'entry-actions' }, actions) : null,
+    actions.some(Boolean) ? h('div', { class: 'entry-actions' }, actions) : null,
   );
 }
 
@@ -92,7 +96,7 @@ export function entry(row, { actions = [], field: name = 'content' } = {}) {
  * `reportType` names the report target of a comment (`course_comment`).
  */
 export function comments(path, reportType) {
-  const { node, load, list } = pagedList(path, {}, (c) => h('li', {}, entry(c, { actions: reportType ? [reportButton(reportType, c.id)] : [] })), {
+  const { node, load, list } = pagedList(path, {}, (c) => h('li', {}, entry(c, { actions: reportType ? [reportButton(reportType, c.id, c.account_id)] : [] })), {
     empty: t('comments.none'),
     label: t('comments.title'),
     className: 'list entries',
@@ -112,7 +116,7 @@ export function comments(path, reportType) {
           node.querySelector('.state-empty')?.replaceWith(ul);
           return ul;
         })();
-        holder.append(h('li', {}, entry(created, { actions: reportType ? [reportButton(reportType, created.id)] : [] })));
+        holder.append(h('li', {}, entry(created, { actions: reportType ? [reportButton(reportType, created.id, created.account_id)] : [] })));
         text.value = '';
         notify(t('comments.sent'));
       } catch (e) {

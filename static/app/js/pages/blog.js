@@ -60,7 +60,7 @@ async function post(main, id) {
   const talk = comments(`/blog/posts/${row.id}/comments`, 'blog_comment');
   main.replaceChildren(
     h('p', { class: 'breadcrumb' }, link('/blog', {}, t('blog.title'))),
-    h('article', { class: 'blog-post' }, h('header', { class: 'page-header' }, h('h1', { tabindex: '-1' }, row.title), h('p', { class: 'entry-meta' }, authorName(row.account_id), ' · ', time(row.created_at))), rich(row, 'content'), h('div', { class: 'entry-actions' }, reportButton('blog_post', row.id))),
+    h('article', { class: 'blog-post' }, h('header', { class: 'page-header' }, h('h1', { tabindex: '-1' }, row.title), h('p', { class: 'entry-meta' }, authorName(row.account_id), ' · ', time(row.created_at))), rich(row, 'content'), h('div', { class: 'entry-actions' }, reportButton('blog_post', row.id, row.account_id))),
     talk.node,
   );
   await talk.load();

@@ -30,7 +30,7 @@ export async function render(main, { id }) {
       { class: 'course' },
       h('header', { class: 'page-header' }, h('h1', { tabindex: '-1' }, course.title), h('p', { class: 'entry-meta' }, authorName(course.account_id), ' · ', time(course.updated_at || course.created_at))),
       rich(course, 'content'),
-      h('div', { class: 'entry-actions' }, reportButton('course', course.id)),
+      h('div', { class: 'entry-actions' }, reportButton('course', course.id, course.account_id)),
     ),
     h('section', { class: 'panel', 'aria-labelledby': 'exercises-title' }, h('h2', { id: 'exercises-title' }, t('course.exercises')), exercises.node),
     talk.node,

@@ -19,11 +19,26 @@ function modeFor(name) {
   return MODES.find(([pattern]) => pattern.test(String(name || '').trim()))?.[1] || null;
 }
 
-/** The code editor, or a plain text area when the editor cannot load. */
+/**
+ * The code editor, or a plain text area when the editor cannot load.
+ *
+ * CodeMirror puts its styles in a `<style>` element when it lives in the document, which the
+ * page's CSP (no inline style) refuses; inside a shadow root it uses a constructed style sheet
+ * instead, which the CSP allows. So the editor lives in a shadow root of `parent`.
+ */
 async function makeEditor(parent, { language, initial, label, onSubmit }) {
   try {
     const cm = await import('../../vendor/codemirror/dist/editor.js');
+    const shadow = parent.attachShadow({ mode: 'open' });
+    const mount = document.createElement('div');
+    shadow.append(mount);
     const extensions = [
+      cm.EditorView.theme({
+        '&': { minHeight: '12rem', maxHeight: '60vh', fontSize: '0.95rem', backgroundColor: '#ffffff', color: '#1c2430' },
+        '.cm-scroller': { fontFamily: 'ui-monospace, Menlo, Consolas, monospace' },
+        '.cm-content': { minHeight: '12rem' },
+        '&.cm-focused': { outline: '3px solid #c2410c', outlineOffset: '-3px' },
+      }),
       cm.basicSetup,
       cm.keymap.of([{ key: 'Mod-Enter', run: () => (onSubmit(), true) }, cm.indentWithTab]),
       cm.EditorView.contentAttributes.of({ 'aria-label': label, 'aria-describedby': 'editor-help' }),
@@ -37,10 +52,12 @@ async function makeEditor(parent, { language, initial, label, onSubmit }) {
         // Without highlighting, the editor still edits.
       }
     }
-    const view = new cm.EditorView({ doc: initial, extensions, parent });
+    const view = new cm.EditorView({ doc: initial, extensions, parent: mount, root: shadow });
     return {
+      // No-break spaces (from code pasted out of a web page, or typed into the editable
+      // area by some input methods) are plain spaces: a compiler refuses them.
       get value() {
-        return view.state.doc.toString();
+        return view.state.doc.toString().replace(/\u00a0/g, ' ');
       },
       set value(text) {
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
@@ -54,7 +71,7 @@ async function makeEditor(parent, { language, initial, label, onSubmit }) {
     parent.append(area);
     return {
       get value() {
-        return area.value;
+        return area.value.replace(/\u00a0/g, ' ');
       },
       set value(text) {
         area.value = text;
@@ -236,7 +253,7 @@ export async function render(main, { id }) {
   main.replaceChildren(
     h('p', { class: 'breadcrumb' }, link('/courses', {}, t('courses.title')), course ? [' › ', link(`/courses/${course.id}`, {}, course.title)] : null),
     h('header', { class: 'page-header' }, h('h1', { tabindex: '-1' }, exercise.title), h('p', { class: 'entry-meta' }, t('exercise.points', { n: exercise.grade_max }), language ? ` · ${language}` : '')),
-    h('section', { class: 'panel instructions', 'aria-labelledby': 'instructions-title' }, h('h2', { id: 'instructions-title' }, t('exercise.instructions')), rich(exercise, 'instruction'), h('div', { class: 'entry-actions' }, reportButton('exercise', exercise.id))),
+    h('section', { class: 'panel instructions', 'aria-labelledby': 'instructions-title' }, h('h2', { id: 'instructions-title' }, t('exercise.instructions')), rich(exercise, 'instruction'), h('div', { class: 'entry-actions' }, reportButton('exercise', exercise.id, exercise.account_id))),
     h(
       'section',
       { class: 'panel', 'aria-labelledby': editorLabel },

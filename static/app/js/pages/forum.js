@@ -67,9 +67,9 @@ function likeButton(post) {
   let liked = false;
   let likes = post.likes ?? 0;
   const count = h('span', { class: 'like-count' }, String(likes));
-  const button = h('button', { type: 'button', class: 'button button-quiet like', 'aria-pressed': 'false', 'data-action': 'like' }, t('forum.like'), ' ', count);
-  const label = () => button.setAttribute('aria-label', t(liked ? 'forum.unlike_n' : 'forum.like_n', { n: likes }));
-  label();
+  // The visible text is the whole name (a screen reader says the count, and aria-pressed
+  // says whether it is liked).
+  const button = h('button', { type: 'button', class: 'button button-quiet like', 'aria-pressed': 'false', 'data-action': 'like' }, t('forum.like'), ' ', h('span', { 'aria-hidden': 'true' }, '('), count, h('span', { class: 'visually-hidden' }, ` ${t('forum.likes')}`), h('span', { 'aria-hidden': 'true' }, ')'));
   button.addEventListener('click', () =>
     busy(button, async () => {
       try {
@@ -78,7 +78,6 @@ function likeButton(post) {
         likes = state.likes;
         count.textContent = String(likes);
         button.setAttribute('aria-pressed', String(liked));
-        label();
       } catch (e) {
         notify(e.message || t('error.title'), 'error');
       }
@@ -91,7 +90,7 @@ async function subject(main, subjectId) {
   main.replaceChildren(loadingState());
   const subjectRow = await api.get(`/forum/subjects/${encodeURIComponent(subjectId)}`);
   const forum = await api.get(`/forum/forums/${subjectRow.forum_id}`).catch(() => null);
-  const post = (p) => h('li', {}, entry(p, { actions: [likeButton(p), reportButton('forum_post', p.id)] }));
+  const post = (p) => h('li', {}, entry(p, { actions: [likeButton(p), reportButton('forum_post', p.id, p.account_id)] }));
   const list = pagedList('/forum/posts', { subject: subjectRow.id }, post, { empty: t('forum.no_posts'), label: t('forum.posts'), className: 'list entries' });
   const content = h('textarea', { name: 'content', required: true, rows: '4', maxlength: '10000' });
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('forum.reply'));
