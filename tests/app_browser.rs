@@ -958,3 +958,79 @@ async fn a_wrong_password_is_refused_and_an_unknown_page_says_so() {
     })
     .await;
 }
+
+/// The bytes a first visit transfers (cold cache), by what `performance` saw: the page, its
+/// assets and its API calls. Printed for docs/webapp.md; the issue's budget is 300 KB.
+async fn first_load_bytes(ui: &Ui, path: &str, ready: &str) -> (f64, Vec<Value>) {
+    ui.browser
+        .issue_cmd(DevTools {
+            command: "Network.clearBrowserCache",
+            params: json!({}),
+        })
+        .await
+        .expect("the cache is cleared");
+    ui.goto(path).await;
+    ui.until("the page", ready).await;
+    ui.settled().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let entries = ui
+        .run(
+            "const nav = performance.getEntriesByType('navigation').map(e => ({name: e.name, bytes: e.transferSize, body: e.decodedBodySize}));
+             const res = performance.getEntriesByType('resource').map(e => ({name: e.name.replace(location.origin, ''), bytes: e.transferSize, body: e.decodedBodySize}));
+             return nav.concat(res);",
+        )
+        .await;
+    let entries = entries.as_array().cloned().unwrap_or_default();
+    let total: f64 = entries.iter().filter_map(|e| e["bytes"].as_f64()).sum();
+    (total, entries)
+}
+
+#[tokio::test]
+async fn the_first_load_of_the_course_and_exercise_pages_stays_under_300_kb() {
+    browser_test(|ui| async move {
+        let content = publish_content(&ui).await;
+        ui.goto("/sign-in").await;
+        ui.type_into("#sign-in-form input[name=login]", MEMBER)
+            .await;
+        ui.type_into("#sign-in-form input[name=password]", MEMBER_PASSWORD)
+            .await;
+        ui.click("#sign-in-form button[type=submit]").await;
+        ui.until(
+            "the courses page",
+            "document.body.dataset.page === 'courses' && document.body.dataset.ready === 'true'",
+        )
+        .await;
+        for (name, path, ready) in [
+            (
+                "course",
+                format!("/courses/{}", content.course),
+                "document.body.dataset.page === 'course'",
+            ),
+            (
+                "exercise",
+                format!("/exercises/{}", content.exercise),
+                "document.querySelector('#editor')?.shadowRoot?.querySelector('.cm-content')",
+            ),
+        ] {
+            let (total, entries) = first_load_bytes(&ui, &path, ready).await;
+            println!(
+                "first load of the {name} page: {:.1} KB transferred",
+                total / 1024.0
+            );
+            for e in &entries {
+                println!(
+                    "  {:>8} B (body {:>8} B)  {}",
+                    e["bytes"],
+                    e["body"],
+                    e["name"].as_str().unwrap_or("")
+                );
+            }
+            assert!(total > 0.0, "nothing measured: {entries:?}");
+            assert!(
+                total <= 300.0 * 1024.0,
+                "the {name} page transfers {total} bytes"
+            );
+        }
+    })
+    .await;
+}

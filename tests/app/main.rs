@@ -254,3 +254,48 @@ fn images_and_other_binary_files_are_not_compressed() {
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(header(&res, "Content-Encoding"), None);
 }
+
+/// The app's own sources insert user content as text: no HTML parsing anywhere but in
+/// `rich.js`, which reads the server's sanitized Markdown (`*_html`) and scrubs it again; and
+/// the page has no inline script or style for the CSP to refuse.
+#[test]
+fn the_app_sources_never_insert_html_except_the_sanitized_markdown() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/app");
+    let mut files = vec![root.clone()];
+    let mut checked = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.display();
+        for banned in [
+            ".innerHTML",
+            ".outerHTML",
+            "insertAdjacentHTML(",
+            "document.write(",
+            "eval(",
+            "new Function(",
+            "createContextualFragment",
+        ] {
+            assert!(!text.contains(banned), "{name} uses {banned}");
+        }
+        let parses = text.contains("DOMParser");
+        assert!(
+            !parses || path.ends_with("js/rich.js"),
+            "{name} parses HTML; only rich.js may"
+        );
+        if path.extension().is_some_and(|e| e == "html") {
+            let lower = text.to_lowercase();
+            assert!(
+                !lower.contains("<script>")
+                    && !lower.contains("<style")
+                    && !lower.contains(" style="),
+                "{name} has an inline script or style"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} files checked");
+}
