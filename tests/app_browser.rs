@@ -1034,3 +1034,84 @@ async fn the_first_load_of_the_course_and_exercise_pages_stays_under_300_kb() {
     })
     .await;
 }
+
+/// The grading API of SPEC 9 (runs, their event stream) as the page expects it, played by a
+/// stand-in `fetch` in the page: until the server has the real one, this checks that the
+/// exercise page follows a run queued → running → done and shows its per-test results.
+const FAKE_GRADING: &str = r#"
+(() => {
+  const real = window.fetch.bind(window);
+  let saved = false;
+  const done = {id: 7, attempt_id: 1, status: 'done', verdict: 'failed', score: 5, grade_max: 10, log_id: null,
+    tests: [{name: 'adds two numbers', status: 'pass'}, {name: 'negative numbers', status: 'fail', message: 'expected -1, got 1'}]};
+  const json = (body) => new Response(JSON.stringify(body), {status: 200, headers: {'Content-Type': 'application/json'}});
+  window.fetch = (input, init = {}) => {
+    const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+    const method = (init.method || 'GET').toUpperCase();
+    if (method === 'POST' && /^\/api\/v1\/attempts\/\d+\/code$/.test(url.pathname)) saved = true;
+    if (url.pathname === '/api/v1/runs') return Promise.resolve(json({items: saved ? [{id: 7, attempt_id: 1, status: 'queued'}] : [], next_cursor: null}));
+    if (url.pathname === '/api/v1/runs/7') return Promise.resolve(json(done));
+    if (url.pathname === '/api/v1/runs/7/events') {
+      const encoder = new TextEncoder();
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(encoder.encode('event: status\ndata: {"status":"running"}\n\n'));
+          window.__sawRunning = false;
+          setTimeout(() => {
+            window.__sawRunning = !!document.querySelector('#run-area .run[data-status="running"]');
+            controller.enqueue(encoder.encode('data: ' + JSON.stringify(done) + '\n\n'));
+            controller.close();
+          }, 400);
+        },
+      });
+      return Promise.resolve(new Response(body, {status: 200, headers: {'Content-Type': 'text/event-stream'}}));
+    }
+    return real(input, init);
+  };
+})();
+"#;
+
+#[tokio::test]
+async fn the_exercise_page_follows_a_run_to_its_per_test_results() {
+    browser_test(|ui| async move {
+        let content = publish_content(&ui).await;
+        ui.browser
+            .issue_cmd(DevTools {
+                command: "Page.addScriptToEvaluateOnNewDocument",
+                params: json!({ "source": FAKE_GRADING }),
+            })
+            .await
+            .expect("the stand-in grading API is installed");
+        ui.goto("/sign-in").await;
+        ui.type_into("#sign-in-form input[name=login]", MEMBER).await;
+        ui.type_into("#sign-in-form input[name=password]", MEMBER_PASSWORD).await;
+        ui.click("#sign-in-form button[type=submit]").await;
+        ui.until("the courses page", "document.body.dataset.page === 'courses'").await;
+        ui.goto(&format!("/exercises/{}", content.exercise)).await;
+        ui.until("the editor", "document.querySelector('#editor')?.shadowRoot?.querySelector('.cm-content')").await;
+        // Before any code, no run and no "not available" notice.
+        ui.settled().await;
+        assert_eq!(ui.run("return document.querySelector('#grading-unavailable') === null;").await, json!(true));
+        ui.run("document.querySelector('#editor').shadowRoot.querySelector('.cm-content').focus();").await;
+        let editor = ui.run("return document.querySelector('#editor').shadowRoot.querySelector('.cm-content');").await;
+        let id = editor["element-6066-11e4-a52e-4f735466cecf"].as_str().expect("the editor").to_owned();
+        fantoccini::elements::Element::from_element_id(ui.browser.clone(), id.into())
+            .send_keys("print(1)")
+            .await
+            .expect("typing");
+        ui.click("#submit-code").await;
+        ui.until("the finished run", "document.querySelector('#run-area .run[data-status=\"done\"][data-verdict=\"failed\"]')").await;
+        assert_eq!(ui.run("return window.__sawRunning;").await, json!(true), "the running state was shown");
+        let tests = ui
+            .run("return [...document.querySelectorAll('#run-area .tests tbody tr')].map(r => r.dataset.status + ': ' + r.textContent);")
+            .await;
+        assert_eq!(
+            tests,
+            json!(["pass: adds two numberspasses", "fail: negative numbersfailsexpected -1, got 1"]),
+        );
+        ui.text_of("#run-area .run-score", "5 / 10").await;
+        ui.find("#run-again").await;
+        ui.axe("exercise with a run").await;
+    })
+    .await;
+}

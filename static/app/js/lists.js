@@ -19,21 +19,36 @@ export function referenceData() {
 }
 
 /**
- * A list that loads pages of `path` (keyset paging) into `<ul>`, with a "more" button while
- * the server has more. `item(row)` makes an `<li>`.
+ * A list that loads pages of `path` (keyset paging, newest first) into `<ul>`, with a "more"
+ * button while the server has more. `item(row)` makes an `<li>`. With `chronological`, a
+ * thread is read oldest first: its pages are all loaded (up to `MAX_THREAD` rows) and shown in
+ * order, and the newest rows are kept when a thread is longer.
  */
-export function pagedList(path, query, item, { empty = t('app.empty'), label, className = 'list' } = {}) {
+const MAX_THREAD = 500;
+export function pagedList(path, query, item, { empty = t('app.empty'), label, className = 'list', chronological = false } = {}) {
   const list = h('ul', { class: className, 'aria-label': label });
   const more = h('button', { type: 'button', class: 'button', hidden: true }, t('app.more'));
   const wrap = h('div', { class: 'paged' }, list, more);
   let cursor = null;
   const load = async () => {
-    const page = await api.get(path, { query: { limit: 20, ...query, cursor } });
-    for (const row of page.items) list.append(item(row));
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
+    if (chronological) {
+      const rows = [];
+      do {
+        const page = await api.get(path, { query: { limit: 100, ...query, cursor } });
+        rows.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor && rows.length < MAX_THREAD);
+      rows.sort((a, b) => a.id - b.id);
+      if (cursor) wrap.prepend(h('p', { class: 'muted' }, t('app.older_hidden')));
+      for (const row of rows) list.append(item(row));
+    } else {
+      const page = await api.get(path, { query: { limit: 20, ...query, cursor } });
+      for (const row of page.items) list.append(item(row));
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+    }
     if (!list.children.length) list.replaceWith(emptyState(empty));
-    return page;
+    return null;
   };
   more.addEventListener('click', () => busy(more, load));
   return { node: wrap, load, list };
@@ -100,6 +115,7 @@ export function comments(path, reportType) {
     empty: t('comments.none'),
     label: t('comments.title'),
     className: 'list entries',
+    chronological: true,
   });
   const text = h('textarea', { name: 'content', required: true, rows: '3', maxlength: '10000' });
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('comments.send'));

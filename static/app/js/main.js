@@ -93,7 +93,7 @@ function topbar(name) {
       h('ul', {}, navItem('/sign-in', t('nav.sign_in'), name === 'sign-in'), navItem('/sign-up', t('nav.sign_up'), name === 'sign-up')),
     );
     toggle.hidden = true;
-    nav.classList.add('open');
+    nav.classList.add('open', 'nav-inline');
   }
   return [link(me ? '/courses' : '/sign-in', { class: 'brand' }, 'Préau'), toggle, nav, language];
 }

@@ -331,11 +331,21 @@ export async function render(main, { id }) {
       return;
     }
     const latest = [...runs].sort((a, b) => b.id - a.id)[0];
-    if (!latest) {
-      runArea.replaceChildren();
-      return;
-    }
-    const final = await follow(latest, (run) => runArea.replaceChildren(runView(run, exercise, logs)), controller.signal);
+    const again = h('button', { type: 'button', class: 'button', id: 'run-again' }, t('run.again'));
+    again.addEventListener('click', () =>
+      busy(again, async () => {
+        try {
+          await api.post(`/attempts/${attempt.id}/runs`, {});
+          await showRuns();
+        } catch (e) {
+          runArea.append(h('p', { class: 'notice notice-error', role: 'alert' }, e.message || t('error.title')));
+        }
+      }),
+    );
+    const view = h('div', {});
+    runArea.replaceChildren(view, again);
+    if (!latest) return;
+    const final = await follow(latest, (run) => view.replaceChildren(runView(run, exercise, logs)), controller.signal);
     if (final.status === 'done') showGrade().catch(() => {});
   };
 

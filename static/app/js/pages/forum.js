@@ -69,7 +69,7 @@ function likeButton(post) {
   const count = h('span', { class: 'like-count' }, String(likes));
   // The visible text is the whole name (a screen reader says the count, and aria-pressed
   // says whether it is liked).
-  const button = h('button', { type: 'button', class: 'button button-quiet like', 'aria-pressed': 'false', 'data-action': 'like' }, t('forum.like'), ' ', h('span', { 'aria-hidden': 'true' }, '('), count, h('span', { class: 'visually-hidden' }, ` ${t('forum.likes')}`), h('span', { 'aria-hidden': 'true' }, ')'));
+  const button = h('button', { type: 'button', class: 'button button-quiet like', 'aria-pressed': 'false', 'data-action': 'like' }, t('forum.like'), h('span', {}, h('span', { 'aria-hidden': 'true' }, '('), count, h('span', { class: 'visually-hidden' }, ` ${t('forum.likes')}`), h('span', { 'aria-hidden': 'true' }, ')')));
   button.addEventListener('click', () =>
     busy(button, async () => {
       try {
@@ -91,7 +91,7 @@ async function subject(main, subjectId) {
   const subjectRow = await api.get(`/forum/subjects/${encodeURIComponent(subjectId)}`);
   const forum = await api.get(`/forum/forums/${subjectRow.forum_id}`).catch(() => null);
   const post = (p) => h('li', {}, entry(p, { actions: [likeButton(p), reportButton('forum_post', p.id, p.account_id)] }));
-  const list = pagedList('/forum/posts', { subject: subjectRow.id }, post, { empty: t('forum.no_posts'), label: t('forum.posts'), className: 'list entries' });
+  const list = pagedList('/forum/posts', { subject: subjectRow.id }, post, { empty: t('forum.no_posts'), label: t('forum.posts'), className: 'list entries', chronological: true });
   const content = h('textarea', { name: 'content', required: true, rows: '4', maxlength: '10000' });
   const submit = h('button', { type: 'submit', class: 'button button-primary' }, t('forum.reply'));
   const error = formError();
