@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::key::Key;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use http_body_util::{BodyExt, Full};
@@ -935,14 +936,51 @@ async fn markup_in_every_user_field_is_text_and_never_runs() {
 }
 
 #[tokio::test]
-async fn a_wrong_password_is_refused_and_an_unknown_page_says_so() {
+async fn the_sign_in_form_works_from_the_keyboard_and_an_unknown_page_says_so() {
     browser_test(|ui| async move {
         ui.goto("/sign-in").await;
-        ui.type_into("#sign-in-form input[name=login]", MEMBER)
-            .await;
-        ui.type_into("#sign-in-form input[name=password]", "Wrong-Password-1")
-            .await;
-        ui.click("#sign-in-form button[type=submit]").await;
+        ui.find("#sign-in-form").await;
+        ui.settled().await;
+        // From the keyboard alone: the skip link first, then the form, and Enter sends it.
+        let tab = |times: usize| Key::Tab.to_string().repeat(times);
+        let body = ui.find("body").await;
+        body.send_keys(&tab(1)).await.expect("Tab");
+        assert_eq!(
+            ui.run("return document.activeElement.className;").await,
+            json!("skip-link")
+        );
+        let focused = || async {
+            ui.browser
+                .active_element()
+                .await
+                .expect("the focused element")
+        };
+        focused()
+            .await
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .expect("Enter");
+        ui.until(
+            "the main content to have the focus",
+            "document.activeElement.id === 'main'",
+        )
+        .await;
+        focused().await.send_keys(&tab(1)).await.expect("Tab");
+        assert_eq!(
+            ui.run("return document.activeElement.name;").await,
+            json!("login")
+        );
+        focused().await.send_keys(MEMBER).await.expect("typing");
+        focused().await.send_keys(&tab(1)).await.expect("Tab");
+        assert_eq!(
+            ui.run("return document.activeElement.name;").await,
+            json!("password")
+        );
+        focused()
+            .await
+            .send_keys(&format!("Wrong-Password-1{}", Key::Enter))
+            .await
+            .expect("typing, Enter");
         let alert = ui.find("#sign-in-form .form-error:not([hidden])").await;
         assert!(!alert.text().await.unwrap_or_default().is_empty());
         assert_eq!(ui.path().await, "/sign-in");
@@ -955,6 +993,9 @@ async fn a_wrong_password_is_refused_and_an_unknown_page_says_so() {
             "the token leaves the address bar"
         );
         ui.axe("confirm").await;
+        // A path the server gives the page for, but that is no page of the app.
+        ui.goto("/forums/nothing/here").await;
+        ui.text_of("main h1", "Not found").await;
     })
     .await;
 }
@@ -1095,11 +1136,28 @@ async fn the_exercise_page_follows_a_run_to_its_per_test_results() {
         ui.run("document.querySelector('#editor').shadowRoot.querySelector('.cm-content').focus();").await;
         let editor = ui.run("return document.querySelector('#editor').shadowRoot.querySelector('.cm-content');").await;
         let id = editor["element-6066-11e4-a52e-4f735466cecf"].as_str().expect("the editor").to_owned();
-        fantoccini::elements::Element::from_element_id(ui.browser.clone(), id.into())
-            .send_keys("print(1)")
+        let editor = fantoccini::elements::Element::from_element_id(ui.browser.clone(), id.into());
+        editor.send_keys("print(1)").await.expect("typing");
+        // Tab indents inside the editor; Escape then Tab leaves it, to the submit button,
+        // which Enter presses.
+        editor.send_keys(&Key::Tab.to_string()).await.expect("Tab");
+        assert_eq!(
+            ui.run("return document.querySelector('#editor').shadowRoot.activeElement?.classList.contains('cm-content') ?? false;").await,
+            json!(true),
+            "Tab stays in the editor"
+        );
+        editor
+            .send_keys(&format!("{}{}", Key::Escape, Key::Tab))
             .await
-            .expect("typing");
-        ui.click("#submit-code").await;
+            .expect("Escape, Tab");
+        assert_eq!(ui.run("return document.activeElement.id;").await, json!("submit-code"));
+        ui.browser
+            .active_element()
+            .await
+            .expect("the focused element")
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .expect("Enter");
         ui.until("the finished run", "document.querySelector('#run-area .run[data-status=\"done\"][data-verdict=\"failed\"]')").await;
         assert_eq!(ui.run("return window.__sawRunning;").await, json!(true), "the running state was shown");
         let tests = ui

@@ -114,6 +114,7 @@ export async function refreshUnread() {
 
 async function route() {
   const { pathname, search } = window.location;
+  shown = pathname + search;
   const found = match(pathname);
   const main = document.getElementById('main');
   document.body.dataset.ready = 'false';
@@ -169,7 +170,11 @@ document.addEventListener('click', (event) => {
   event.preventDefault();
   navigate(url.pathname + url.search + url.hash);
 });
-window.addEventListener('popstate', route);
+// A fragment link (the skip link) changes only the hash: the page stays as it is.
+let shown = '';
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search !== shown) route();
+});
 
 api.onSessionEnd(() => {
   notify(t('app.session_ended'), 'error');
