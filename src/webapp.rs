@@ -157,7 +157,7 @@ impl File {
     fn new(path: &str, body: Vec<u8>) -> File {
         let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
         let content_type = match ext {
-            // Rocket's own table says `text/javascript` for js; modules need a JS type only.
+            // Not in Rocket's table; a module needs a JavaScript type.
             "mjs" => ContentType::JavaScript,
             _ => ContentType::from_extension(ext).unwrap_or(ContentType::Binary),
         };
