@@ -40,6 +40,19 @@ pub fn to_html(markdown: &str) -> String {
     sanitizer().clean(&rendered).to_string()
 }
 
+/// Adds `<field>_html` (the sanitized HTML of the text in `field`) to a JSON row, for the
+/// `*_html` companions of rows (`content_html`, `instruction_html`). A row without that text
+/// field is left as it is.
+pub fn add_html(row: &mut serde_json::Value, field: &str) {
+    let Some(text) = row.get(field).and_then(serde_json::Value::as_str) else {
+        return;
+    };
+    let html = to_html(text);
+    if let Some(object) = row.as_object_mut() {
+        object.insert(format!("{field}_html"), serde_json::Value::String(html));
+    }
+}
+
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
@@ -182,6 +195,16 @@ mod tests {
         assert!(html.contains("<code>code</code>"), "{html}");
         assert!(html.contains("<li>one</li>"), "{html}");
         assert!(html.contains("<table>"), "{html}");
+    }
+
+    #[test]
+    fn add_html_adds_the_companion_field() {
+        let mut row = serde_json::json!({"id": 1, "content": "*hi* <b>x</b>"});
+        super::add_html(&mut row, "content");
+        assert_eq!(row["content_html"], "<p><em>hi</em> &lt;b&gt;x&lt;/b&gt;</p>\n");
+        let mut other = serde_json::json!({"id": 2});
+        super::add_html(&mut other, "content");
+        assert!(other.get("content_html").is_none());
     }
 
     #[test]
