@@ -201,7 +201,10 @@ mod tests {
     fn add_html_adds_the_companion_field() {
         let mut row = serde_json::json!({"id": 1, "content": "*hi* <b>x</b>"});
         super::add_html(&mut row, "content");
-        assert_eq!(row["content_html"], "<p><em>hi</em> &lt;b&gt;x&lt;/b&gt;</p>\n");
+        assert_eq!(
+            row["content_html"],
+            "<p><em>hi</em> &lt;b&gt;x&lt;/b&gt;</p>\n"
+        );
         let mut other = serde_json::json!({"id": 2});
         super::add_html(&mut other, "content");
         assert!(other.get("content_html").is_none());
