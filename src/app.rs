@@ -20,6 +20,7 @@ pub fn stages() -> Vec<Stage<Resource, Hook>> {
         crate::community::stage(),
         crate::moderation::stage(),
         crate::admin_ui::stage(),
+        crate::webapp::stage(),
     ]
 }
 

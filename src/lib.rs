@@ -15,9 +15,11 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod learning;
+pub mod markdown;
 pub mod moderation;
 pub mod ops;
 pub mod validate;
+pub mod webapp;
 pub mod workers;
 
 pub use accounts::App;
