@@ -11,6 +11,7 @@ pub mod community;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod grading;
 pub mod http;
 pub mod learning;
 pub mod moderation;
