@@ -254,9 +254,7 @@ fn parse_results(bytes: &[u8]) -> Result<Vec<TestResult>, String> {
         .map(|(i, t)| {
             let weight = t.weight.unwrap_or(1.0);
             if !weight.is_finite() || weight < 0.0 {
-                return Err(format!(
-                    "tests[{i}].weight must be a number of 0 or more"
-                ));
+                return Err(format!("tests[{i}].weight must be a number of 0 or more"));
             }
             Ok(TestResult {
                 name: t.name,
@@ -309,9 +307,8 @@ fn script_tests(
                     ),
                 ));
             }
-            let tests = parse_results(&bytes).map_err(|e| {
-                Abort(Verdict::Error, format!("{RESULTS_FILE} is malformed: {e}"))
-            })?;
+            let tests = parse_results(&bytes)
+                .map_err(|e| Abort(Verdict::Error, format!("{RESULTS_FILE} is malformed: {e}")))?;
             Ok((tests, None))
         }
         None => {
@@ -345,7 +342,9 @@ fn io_test(
     test: &IoTest,
     trace: &mut Trace,
 ) -> Result<(TestResult, Option<Verdict>), Abort> {
-    let mut step = task.runner.run_step(task.runner.submission_file, task.limits);
+    let mut step = task
+        .runner
+        .run_step(task.runner.submission_file, task.limits);
     step.stdin = test.input.clone().into_bytes();
     let outcome = ws.run(&step).map_err(sandbox_abort)?;
     let name = format!("I/O test {}", index + 1);
@@ -357,7 +356,11 @@ fn io_test(
     trace.step(&title, &outcome, !test.hidden);
     let actual = outcome.stdout_text();
     let (status, why, verdict) = if let Some(limit) = outcome.limit {
-        (TestStatus::Fail, outcome.describe(), Some(limit_verdict(limit)))
+        (
+            TestStatus::Fail,
+            outcome.describe(),
+            Some(limit_verdict(limit)),
+        )
     } else if outcome.exit_code != Some(0) {
         let verdict = Verdict::RuntimeError;
         (TestStatus::Fail, outcome.describe(), Some(verdict))
@@ -403,7 +406,11 @@ fn compile(
         return Ok(None);
     };
     let outcome = ws.run(&step).map_err(sandbox_abort)?;
-    trace.step(&format!("compile {file}: {}", step.argv.join(" ")), &outcome, true);
+    trace.step(
+        &format!("compile {file}: {}", step.argv.join(" ")),
+        &outcome,
+        true,
+    );
     Ok(Some(outcome))
 }
 
@@ -415,7 +422,10 @@ fn run_script(
 ) -> Result<(Vec<TestResult>, Option<Verdict>), Abort> {
     let file = script.runner.script_file;
     if file == task.runner.submission_file {
-        return Err(Abort(Verdict::Error, "the script would overwrite the submission".into()));
+        return Err(Abort(
+            Verdict::Error,
+            "the script would overwrite the submission".into(),
+        ));
     }
     ws.write_file(file, script.source.as_bytes())
         .map_err(|e| Abort(Verdict::Error, format!("writing {file}: {e}")))?;
@@ -521,7 +531,10 @@ pub fn judge(sandbox: &Sandbox, task: &Task<'_>) -> Report {
         _ => score(&tests, task.grade_max),
     };
     if !tests.is_empty() && task.script.is_some() {
-        for t in tests.iter().filter(|t| !t.hidden && !t.name.starts_with("I/O test")) {
+        for t in tests
+            .iter()
+            .filter(|t| !t.hidden && !t.name.starts_with("I/O test"))
+        {
             trace.line(&format!(
                 "{:<5} {} (weight {}){}",
                 match t.status {

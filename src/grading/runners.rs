@@ -65,7 +65,14 @@ pub const C: Runner = Runner {
     submission_file: "submission.c",
     script_file: "test.c",
     compile: Some(&[
-        "gcc", "-std=gnu17", "-O2", "-Wall", "-o", "{stem}", "{file}", "-lm",
+        "gcc",
+        "-std=gnu17",
+        "-O2",
+        "-Wall",
+        "-o",
+        "{stem}",
+        "{file}",
+        "-lm",
     ]),
     run: &["./{stem}"],
     tool: "gcc",
@@ -84,7 +91,9 @@ pub const JAVASCRIPT: Runner = Runner {
     tool: "node",
     version: &["--version"],
     system_paths: &["/etc/ssl/openssl.cnf"],
-    memory: Memory::Runtime { reserve: 1024 * MIB },
+    memory: Memory::Runtime {
+        reserve: 1024 * MIB,
+    },
 };
 
 /// Java wants its class named after its file: the submission is `public class Submission`.
@@ -116,7 +125,9 @@ pub const JAVA: Runner = Runner {
     tool: "java",
     version: &["-version"],
     system_paths: &["/etc/java-17-openjdk", "/etc/java-21-openjdk"],
-    memory: Memory::Runtime { reserve: 2048 * MIB },
+    memory: Memory::Runtime {
+        reserve: 2048 * MIB,
+    },
 };
 
 /// Every runner Préau knows, whether or not its toolchain is here.

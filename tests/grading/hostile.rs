@@ -28,7 +28,10 @@ fn assert_nothing_left(marker: &str) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!marked_processes(marker), "a process with {marker} survived its run");
+    assert!(
+        !marked_processes(marker),
+        "a process with {marker} survived its run"
+    );
     // Runs of other tests may be in flight: check that our own slot uids hold nothing once idle.
 }
 
@@ -49,7 +52,11 @@ fn a_fork_bomb_ends_as_timeout_with_nothing_left() {
     assert!(r.log.contains("time limit reached"));
     assert!(!r.log.contains("survived the final kill"), "{}", r.log);
     // Python's version, with a marker to look for afterwards.
-    let o = python(s, "import os, sys\n# fork-bomb-marker-7731\nwhile True:\n    try: os.fork()\n    except OSError: pass\n", tight());
+    let o = python(
+        s,
+        "import os, sys\n# fork-bomb-marker-7731\nwhile True:\n    try: os.fork()\n    except OSError: pass\n",
+        tight(),
+    );
     assert_eq!(o.limit, Some(LimitHit::Timeout));
     assert_eq!(o.left_behind, 0);
     assert_nothing_left("fork-bomb-marker-7731");
@@ -58,7 +65,13 @@ fn a_fork_bomb_ends_as_timeout_with_nothing_left() {
 #[test]
 fn allocating_10_gib_is_memory_limit() {
     let Some(s) = ready() else { return };
-    let r = judge_with(s, &runners::PYTHON, "b = bytearray(10 * 1024**3)\n", None, &[io("", "", false)]);
+    let r = judge_with(
+        s,
+        &runners::PYTHON,
+        "b = bytearray(10 * 1024**3)\n",
+        None,
+        &[io("", "", false)],
+    );
     assert_eq!(r.verdict, Verdict::MemoryLimit, "{}", r.log);
     let Some(c) = runner("c") else { return };
     let code = "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint main(void){ size_t n = 10UL << 30; char *p = malloc(n); if (!p) { perror(\"malloc\"); return 1; } memset(p, 1, n); return 0; }\n";
@@ -69,26 +82,51 @@ fn allocating_10_gib_is_memory_limit() {
 #[test]
 fn a_javascript_heap_blow_up_is_memory_limit_not_timeout() {
     let Some(s) = ready() else { return };
-    let Some(js) = runner("javascript") else { return };
+    let Some(js) = runner("javascript") else {
+        return;
+    };
     let code = "const a = []; for (;;) a.push(new Array(1e6).fill(1.5));\n";
-    let task_limits = Limits { memory_bytes: 96 * MIB, cpu_ms: 3_000, wall_ms: 5_000, ..tight() };
+    let task_limits = Limits {
+        memory_bytes: 96 * MIB,
+        cpu_ms: 3_000,
+        wall_ms: 5_000,
+        ..tight()
+    };
     let ws = s.workspace().unwrap();
     ws.write_file("submission.js", code.as_bytes()).unwrap();
     let o = ws.run(&js.run_step("submission.js", task_limits)).unwrap();
-    assert_eq!(o.limit, Some(LimitHit::MemoryLimit), "{} {}", o.describe(), o.stderr_text());
+    assert_eq!(
+        o.limit,
+        Some(LimitHit::MemoryLimit),
+        "{} {}",
+        o.describe(),
+        o.stderr_text()
+    );
 }
 
 #[test]
 fn an_endless_loop_is_timeout() {
     let Some(s) = ready() else { return };
-    let r = judge_with(s, &runners::PYTHON, "while True:\n    pass\n", None, &[io("", "", false)]);
+    let r = judge_with(
+        s,
+        &runners::PYTHON,
+        "while True:\n    pass\n",
+        None,
+        &[io("", "", false)],
+    );
     assert_eq!((r.verdict, r.score), (Verdict::Timeout, 0), "{}", r.log);
 }
 
 #[test]
 fn sleeping_forever_is_timeout_at_the_wall_clock() {
     let Some(s) = ready() else { return };
-    let r = judge_with(s, &runners::PYTHON, "import time\ntime.sleep(10**6)\n", None, &[io("", "", false)]);
+    let r = judge_with(
+        s,
+        &runners::PYTHON,
+        "import time\ntime.sleep(10**6)\n",
+        None,
+        &[io("", "", false)],
+    );
     assert_eq!(r.verdict, Verdict::Timeout, "{}", r.log);
     assert!(r.wall_ms < 6_000, "{}", r.wall_ms);
 }
@@ -101,7 +139,11 @@ fn printing_1_gib_is_output_limit() {
     assert_eq!(r.verdict, Verdict::OutputLimit, "{}", r.log);
     assert!(r.log.len() <= preau::grading::judge::LOG_CAP);
     // And on stderr.
-    let o = python(s, "import sys\nwhile True: sys.stderr.write('e' * 65536)\n", tight());
+    let o = python(
+        s,
+        "import sys\nwhile True: sys.stderr.write('e' * 65536)\n",
+        tight(),
+    );
     assert_eq!(o.limit, Some(LimitHit::OutputLimit));
 }
 
@@ -111,15 +153,25 @@ fn writing_a_1_gib_file_stops_at_1_mib() {
     let ws = s.workspace().unwrap();
     let code = "chunk = b'x' * (1024 * 1024)\nwith open('big', 'wb') as f:\n    for _ in range(1024):\n        f.write(chunk)\n";
     ws.write_file("main.py", code.as_bytes()).unwrap();
-    let o = ws.run(&runners::PYTHON.run_step("main.py", tight())).unwrap();
+    let o = ws
+        .run(&runners::PYTHON.run_step("main.py", tight()))
+        .unwrap();
     assert_eq!(o.exit_code, Some(1));
-    assert!(o.stderr_text().contains("File too large"), "{}", o.stderr_text());
+    assert!(
+        o.stderr_text().contains("File too large"),
+        "{}",
+        o.stderr_text()
+    );
     assert!(std::fs::metadata(ws.path().join("big")).unwrap().len() <= MIB);
     // The private /tmp is a small tmpfs: it fills up, the host's /tmp does not.
     let code = "import os\nn = 0\ntry:\n    for i in range(1000):\n        with open('/tmp/f%d' % i, 'wb') as f: f.write(b'x' * (1024 * 1024))\n        n += 1\nexcept OSError as e:\n    print(n, e.errno)\n";
     let o = python(s, code, tight());
     let out = o.stdout_text();
-    assert!(out.trim_end().ends_with(" 28"), "ENOSPC: {out} {}", o.stderr_text());
+    assert!(
+        out.trim_end().ends_with(" 28"),
+        "ENOSPC: {out} {}",
+        o.stderr_text()
+    );
 }
 
 #[test]
@@ -146,9 +198,15 @@ fn no_connection_leaves_the_sandbox_to_the_loopback_or_a_public_address() {
     assert!(accepted.is_err(), "the test's listener saw a connection");
     // Nor by a compiled program.
     let Some(_c) = runner("c") else { return };
-    let code = format!("#include <stdio.h>\n#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\nint main(void){{ int s = socket(AF_INET, SOCK_STREAM, 0); if (s < 0) {{ perror(\"socket\"); return 0; }} struct sockaddr_in a = {{0}}; a.sin_family = AF_INET; a.sin_port = htons({port}); inet_pton(AF_INET, \"127.0.0.1\", &a.sin_addr); printf(\"%d\\n\", connect(s, (void*)&a, sizeof a)); return 0; }}\n");
+    let code = format!(
+        "#include <stdio.h>\n#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\nint main(void){{ int s = socket(AF_INET, SOCK_STREAM, 0); if (s < 0) {{ perror(\"socket\"); return 0; }} struct sockaddr_in a = {{0}}; a.sin_family = AF_INET; a.sin_port = htons({port}); inet_pton(AF_INET, \"127.0.0.1\", &a.sin_addr); printf(\"%d\\n\", connect(s, (void*)&a, sizeof a)); return 0; }}\n"
+    );
     let o = c(s, &code, tight());
-    assert!(o.stderr_text().contains("socket: Operation not permitted"), "{}", o.stderr_text());
+    assert!(
+        o.stderr_text().contains("socket: Operation not permitted"),
+        "{}",
+        o.stderr_text()
+    );
 }
 
 #[test]
@@ -162,7 +220,9 @@ fn secrets_outside_the_run_folder_cannot_be_read() {
     let before = std::fs::read_dir(secrets.path()).unwrap().count();
     // Another run's folder, alive while this one runs.
     let other = s.workspace().unwrap();
-    other.write_file("submission.py", b"OTHER-RUN-SECRET-0451").unwrap();
+    other
+        .write_file("submission.py", b"OTHER-RUN-SECRET-0451")
+        .unwrap();
     let targets = [
         "/etc/shadow".to_owned(),
         "/etc/passwd".to_owned(),
@@ -183,10 +243,20 @@ fn secrets_outside_the_run_folder_cannot_be_read() {
     for leak in ["READ", "LIST", "WROTE", "SECRET", "root:"] {
         assert!(!out.contains(leak), "{leak} in: {out}");
     }
-    assert_eq!(out.matches("denied").count(), targets.len() + 5 + 2, "{out}");
-    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "TOP-SECRET-JWT-0451");
+    assert_eq!(
+        out.matches("denied").count(),
+        targets.len() + 5 + 2,
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        "TOP-SECRET-JWT-0451"
+    );
     assert_eq!(std::fs::read_dir(secrets.path()).unwrap().count(), before);
-    assert_eq!(std::fs::read(other.path().join("submission.py")).unwrap(), b"OTHER-RUN-SECRET-0451");
+    assert_eq!(
+        std::fs::read(other.path().join("submission.py")).unwrap(),
+        b"OTHER-RUN-SECRET-0451"
+    );
 }
 
 #[test]
@@ -196,6 +266,11 @@ fn killing_the_parent_or_everything_harms_only_the_run() {
     let o = python(s, code, tight());
     // kill(-1) reaches only the run's own processes (it may end this one).
     assert!(o.limit.is_none(), "{}", o.describe());
+    assert!(
+        o.stdout_text().ends_with("still here\n"),
+        "{}",
+        o.stdout_text()
+    );
     assert_eq!(o.left_behind, 0);
     // The caller (the server's stand-in) and the sandbox still work.
     let o = python(s, "print('next run')\n", tight());
@@ -209,9 +284,15 @@ fn processes_left_behind_with_setsid_nohup_or_a_double_fork_are_killed() {
     let ws = s.workspace().unwrap();
     let uid = ws.uid();
     ws.write_file("main.py", code.as_bytes()).unwrap();
-    let o = ws.run(&runners::PYTHON.run_step("main.py", tight())).unwrap();
+    let o = ws
+        .run(&runners::PYTHON.run_step("main.py", tight()))
+        .unwrap();
     assert_eq!(o.stdout_text(), "bye\n", "{}", o.stderr_text());
-    assert!(o.limit.is_none(), "ended by its main process, not a limit: {}", o.describe());
+    assert!(
+        o.limit.is_none(),
+        "ended by its main process, not a limit: {}",
+        o.describe()
+    );
     assert_eq!(o.left_behind, 0);
     if let Some(uid) = uid {
         assert_eq!(processes_of_uid(uid), 0, "uid {uid} still has processes");

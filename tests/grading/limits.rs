@@ -8,7 +8,11 @@ use crate::support::*;
 #[test]
 fn a_harmless_program_runs_and_reports_its_usage() {
     let Some(s) = sandbox() else { return };
-    let o = python(s, "import sys\nprint('hello'); print('warn', file=sys.stderr)\n", tight());
+    let o = python(
+        s,
+        "import sys\nprint('hello'); print('warn', file=sys.stderr)\n",
+        tight(),
+    );
     assert!(o.success(), "{}", o.describe());
     assert_eq!(o.stdout_text(), "hello\n");
     assert_eq!(o.stderr_text(), "warn\n");
@@ -20,7 +24,14 @@ fn a_harmless_program_runs_and_reports_its_usage() {
 fn the_exit_status_and_stdin_reach_the_caller() {
     let Some(s) = sandbox() else { return };
     let ws = s.workspace().unwrap();
-    let mut st = step(&["python3", "-c", "import sys; print(sys.stdin.read().upper()); sys.exit(3)"], tight());
+    let mut st = step(
+        &[
+            "python3",
+            "-c",
+            "import sys; print(sys.stdin.read().upper()); sys.exit(3)",
+        ],
+        tight(),
+    );
     st.stdin = b"abc".to_vec();
     let o = ws.run(&st).unwrap();
     assert_eq!(o.exit_code, Some(3));
@@ -52,17 +63,29 @@ fn wall_time_past_the_limit_is_a_timeout() {
 #[test]
 fn memory_past_the_limit_is_memory_limit_not_timeout() {
     let Some(s) = sandbox() else { return };
-    let under = python(s, "b = bytearray(64 * 1024 * 1024); print(len(b))\n", tight());
+    let under = python(
+        s,
+        "b = bytearray(64 * 1024 * 1024); print(len(b))\n",
+        tight(),
+    );
     assert!(under.success(), "{}", under.stderr_text());
     let over = python(s, "b = bytearray(512 * 1024 * 1024)\n", tight());
-    assert_eq!(over.limit, Some(LimitHit::MemoryLimit), "{}", over.describe());
+    assert_eq!(
+        over.limit,
+        Some(LimitHit::MemoryLimit),
+        "{}",
+        over.describe()
+    );
 }
 
 #[test]
 fn processes_stop_at_the_limit() {
     let Some(s) = sandbox() else { return };
     let code = "import os, time\nn = 0\nfor _ in range(60):\n    try:\n        pid = os.fork()\n    except OSError:\n        break\n    if pid == 0:\n        time.sleep(0.5); os._exit(0)\n    n += 1\nprint(n)\n";
-    let few = Limits { processes: 64, ..tight() };
+    let few = Limits {
+        processes: 64,
+        ..tight()
+    };
     let many = python(s, code, few);
     let n: u32 = many.stdout_text().trim().parse().unwrap();
     assert!(n > 40 && n < 64, "{n} forks under 64");
@@ -92,10 +115,22 @@ fn output_past_the_cap_ends_the_run_as_output_limit() {
     let under = python(s, "print('x' * 60000)\n", tight());
     assert!(under.success());
     assert_eq!(under.stdout.len(), 60001);
-    let over = python(s, "import sys\nwhile True: sys.stdout.write('x' * 4096)\n", tight());
-    assert_eq!(over.limit, Some(LimitHit::OutputLimit), "{}", over.describe());
+    let over = python(
+        s,
+        "import sys\nwhile True: sys.stdout.write('x' * 4096)\n",
+        tight(),
+    );
+    assert_eq!(
+        over.limit,
+        Some(LimitHit::OutputLimit),
+        "{}",
+        over.describe()
+    );
     assert_eq!(over.stdout.len() as u64, tight().output_bytes);
-    assert!(over.wall_ms < 2_000, "ended at the cap, not by the clock: {over:?}");
+    assert!(
+        over.wall_ms < 2_000,
+        "ended at the cap, not by the clock: {over:?}"
+    );
 }
 
 #[test]

@@ -35,7 +35,11 @@ fn python_script_results_json_gives_per_test_results_and_weighted_score() {
     assert_eq!(r.score, 5);
     assert_eq!(r.tests[1].status, TestStatus::Fail);
     assert!(r.tests[1].message.contains("2147483647"));
-    assert!(r.log.contains("fail  adds big numbers (weight 3)"), "{}", r.log);
+    assert!(
+        r.log.contains("fail  adds big numbers (weight 3)"),
+        "{}",
+        r.log
+    );
     assert!(r.cpu_ms > 0 && r.wall_ms > 0 && r.max_rss_kb > 0);
 }
 
@@ -49,7 +53,11 @@ fn without_results_json_exit_zero_is_full_marks_and_anything_else_none() {
     let wrong = "def double(x):\n    return x + 1\n";
     let r = judge_with(s, &runners::PYTHON, wrong, Some(script), &[]);
     assert_eq!((r.verdict, r.score), (Verdict::Failed, 0), "{}", r.log);
-    assert!(r.log.contains("AssertionError"), "the script's stderr is in the log: {}", r.log);
+    assert!(
+        r.log.contains("AssertionError"),
+        "the script's stderr is in the log: {}",
+        r.log
+    );
 }
 
 #[test]
@@ -71,7 +79,11 @@ fn a_script_that_crashes_after_writing_results_is_verdict_error() {
     let script = "import json\njson.dump({'tests': [{'name': 'a', 'status': 'pass'}]}, open('results.json', 'w'))\nraise RuntimeError('script bug')\n";
     let r = judge_with(s, &runners::PYTHON, "x = 1\n", Some(script), &[]);
     assert_eq!(r.verdict, Verdict::Error, "{}", r.log);
-    assert!(r.log.contains("wrote results.json but then failed"), "{}", r.log);
+    assert!(
+        r.log.contains("wrote results.json but then failed"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("script bug"));
 }
 
@@ -103,14 +115,24 @@ fn a_failed_hidden_io_test_shows_only_fail_to_the_member_and_in_the_log() {
     let Some(s) = sandbox() else { return };
     let Some(c) = runner("c") else { return };
     let wrong = "#include <stdio.h>\nint main(void){long a,b; scanf(\"%ld %ld\",&a,&b); printf(\"%ld\\n\", a == 40 ? 0 : a+b); return 0;}\n";
-    let tests = [io("1 2", "3", false), io("40 2", "SECRET-EXPECTED-42", true)];
+    let tests = [
+        io("1 2", "3", false),
+        io("40 2", "SECRET-EXPECTED-42", true),
+    ];
     let r = judge_with(s, c, wrong, None, &tests);
     assert_eq!((r.verdict, r.score), (Verdict::Failed, 10), "{}", r.log);
     let hidden = &r.tests[1];
     assert_eq!(hidden.status, TestStatus::Fail);
-    assert!(hidden.message.contains("SECRET-EXPECTED-42"), "staff see why");
+    assert!(
+        hidden.message.contains("SECRET-EXPECTED-42"),
+        "staff see why"
+    );
     assert_eq!(hidden.for_member().message, "");
-    assert!(!r.log.contains("SECRET-EXPECTED-42") && !r.log.contains("40 2"), "{}", r.log);
+    assert!(
+        !r.log.contains("SECRET-EXPECTED-42") && !r.log.contains("40 2"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("I/O test 2 (hidden): fail"));
 }
 
@@ -118,8 +140,19 @@ fn a_failed_hidden_io_test_shows_only_fail_to_the_member_and_in_the_log() {
 fn a_c_compile_failure_is_compile_error_with_the_compilers_output() {
     let Some(s) = sandbox() else { return };
     let Some(c) = runner("c") else { return };
-    let r = judge_with(s, c, "int main(void) { return 0 }\n", None, &[io("", "", false)]);
-    assert_eq!((r.verdict, r.score), (Verdict::CompileError, 0), "{}", r.log);
+    let r = judge_with(
+        s,
+        c,
+        "int main(void) { return 0 }\n",
+        None,
+        &[io("", "", false)],
+    );
+    assert_eq!(
+        (r.verdict, r.score),
+        (Verdict::CompileError, 0),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("error: expected"), "{}", r.log);
     assert!(r.tests.is_empty());
 }
@@ -132,7 +165,13 @@ fn a_crash_on_an_io_test_is_runtime_error() {
     let r = judge_with(s, c, segv, None, &[io("", "x", false)]);
     assert_eq!(r.verdict, Verdict::RuntimeError, "{}", r.log);
     assert!(r.log.contains("signal 11"), "{}", r.log);
-    let r = judge_with(s, &runners::PYTHON, "raise ValueError('boom')\n", None, &[io("", "x", false)]);
+    let r = judge_with(
+        s,
+        &runners::PYTHON,
+        "raise ValueError('boom')\n",
+        None,
+        &[io("", "x", false)],
+    );
     assert_eq!(r.verdict, Verdict::RuntimeError, "{}", r.log);
     assert!(r.log.contains("ValueError: boom"));
 }
@@ -151,11 +190,19 @@ fn a_c_script_runs_the_compiled_submission() {
 #[test]
 fn javascript_script_and_io_tests() {
     let Some(s) = sandbox() else { return };
-    let Some(js) = runner("javascript") else { return };
+    let Some(js) = runner("javascript") else {
+        return;
+    };
     let code = "const lines = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\nconsole.log(lines.reduce((a, b) => a + b, 0));\nmodule.exports = { square: (x) => x * x };\n";
     let script = "const fs = require('fs');\nconst { square } = require('./submission.js');\nconst ok = square(7) === 49;\nfs.writeFileSync('results.json', JSON.stringify({ tests: [{ name: 'square', status: ok ? 'pass' : 'fail', weight: 1 }] }));\n";
     // The submission reads stdin when required by the script too: give it none.
-    let r = judge_with(s, js, code, Some(script), &[io("1 2 3", "6", false), io("5", "5", true)]);
+    let r = judge_with(
+        s,
+        js,
+        code,
+        Some(script),
+        &[io("1 2 3", "6", false), io("5", "5", true)],
+    );
     assert_eq!((r.verdict, r.score), (Verdict::Passed, 20), "{}", r.log);
     let wrong = code.replace("x * x", "x + x");
     let r = judge_with(s, js, &wrong, Some(script), &[io("1 2 3", "6", false)]);
@@ -173,7 +220,13 @@ fn java_io_tests_when_the_jdk_is_installed() {
         r = judge_with(s, java, code, None, &[io("21", "42", false)]);
     }
     assert_eq!((r.verdict, r.score), (Verdict::Passed, 20), "{}", r.log);
-    let r = judge_with(s, java, "public class Submission { int x = ; }", None, &[io("", "", false)]);
+    let r = judge_with(
+        s,
+        java,
+        "public class Submission { int x = ; }",
+        None,
+        &[io("", "", false)],
+    );
     assert_eq!(r.verdict, Verdict::CompileError, "{}", r.log);
 }
 
@@ -182,7 +235,13 @@ fn script_and_io_tests_add_up_into_one_score() {
     let Some(s) = sandbox() else { return };
     let code = "print(input()[::-1])\n";
     let script = "import json\njson.dump({'tests': [{'name': 'a', 'status': 'pass', 'weight': 2}, {'name': 'b', 'status': 'error', 'message': 'no', 'weight': 1}]}, open('results.json', 'w'))\n";
-    let r = judge_with(s, &runners::PYTHON, code, Some(script), &[io("abc", "cba", false)]);
+    let r = judge_with(
+        s,
+        &runners::PYTHON,
+        code,
+        Some(script),
+        &[io("abc", "cba", false)],
+    );
     // 3 of 4 weights pass: 15.
     assert_eq!((r.verdict, r.score), (Verdict::Failed, 15), "{}", r.log);
     assert_eq!(r.tests.len(), 3);
@@ -201,12 +260,24 @@ fn an_exercise_with_neither_script_nor_io_tests_is_an_error() {
 fn the_runs_folder_is_removed_when_it_ends() {
     let Some(s) = sandbox() else { return };
     let base = config().base_dir;
-    let r = judge_with(s, &runners::PYTHON, "open('left.txt', 'w').write('x')\nprint(1)\n", None, &[io("", "1", false)]);
+    let r = judge_with(
+        s,
+        &runners::PYTHON,
+        "open('left.txt', 'w').write('x')\nprint(1)\n",
+        None,
+        &[io("", "1", false)],
+    );
     assert_eq!(r.verdict, Verdict::Passed, "{}", r.log);
     let left: Vec<_> = std::fs::read_dir(&base)
         .unwrap()
         .flatten()
-        .filter(|e| std::fs::read_dir(e.path()).is_ok_and(|mut d| d.any(|f| f.is_ok_and(|f| f.file_name() == "work" && f.path().join("left.txt").exists()))))
+        .filter(|e| {
+            std::fs::read_dir(e.path()).is_ok_and(|mut d| {
+                d.any(|f| {
+                    f.is_ok_and(|f| f.file_name() == "work" && f.path().join("left.txt").exists())
+                })
+            })
+        })
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }

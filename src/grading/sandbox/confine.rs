@@ -25,12 +25,7 @@ pub(super) fn rlimits(spec: &InnerSpec) -> Result<(), String> {
     };
     // SIGXCPU at the limit, SIGKILL a second later for a program that catches SIGXCPU.
     set("CPU", Resource::RLIMIT_CPU, cpu, cpu + 1)?;
-    set(
-        "FSIZE",
-        Resource::RLIMIT_FSIZE,
-        l.file_bytes,
-        l.file_bytes,
-    )?;
+    set("FSIZE", Resource::RLIMIT_FSIZE, l.file_bytes, l.file_bytes)?;
     let files = u64::from(l.open_files);
     set("NOFILE", Resource::RLIMIT_NOFILE, files, files)?;
     let procs = u64::from(l.processes);
@@ -147,11 +142,7 @@ fn refused_rules() -> Result<BTreeMap<i64, Vec<SeccompRule>>, String> {
     // Sockets: only Unix ones (no inet, inet6, netlink, packet, vsock...).
     rules.insert(
         libc::SYS_socket,
-        vec![rule(vec![arg(
-            0,
-            SeccompCmpOp::Ne,
-            libc::AF_UNIX as u64,
-        )?])?],
+        vec![rule(vec![arg(0, SeccompCmpOp::Ne, libc::AF_UNIX as u64)?])?],
     );
     // clone with any namespace flag (a new user namespace is the usual first step out).
     let namespaces = [

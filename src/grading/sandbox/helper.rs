@@ -136,7 +136,12 @@ pub fn processes_of_uid(uid: u32) -> usize {
     };
     entries
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .filter(|e| {
             std::fs::read_to_string(e.path().join("status"))
                 .ok()
@@ -213,9 +218,8 @@ fn inner_spec(spec: &SuperviseSpec) -> InnerSpec {
         write_paths.extend(["/tmp", "/dev"].map(PathBuf::from));
     } else {
         // Only the harmless devices: not /dev as a whole (disks, ttys).
-        write_paths.extend(
-            ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"].map(PathBuf::from),
-        );
+        write_paths
+            .extend(["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"].map(PathBuf::from));
         read_paths.push(spec.helper.clone());
     }
     InnerSpec {
@@ -309,8 +313,14 @@ fn supervise(spec: &SuperviseSpec) -> SuperviseReport {
     };
     let (events, received) = mpsc::channel();
     let cap = spec.limits.output_bytes;
-    let stdout = child.stdout.take().map(|s| read_capped(s, cap, events.clone()));
-    let stderr = child.stderr.take().map(|s| read_capped(s, cap, events.clone()));
+    let stdout = child
+        .stdout
+        .take()
+        .map(|s| read_capped(s, cap, events.clone()));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|s| read_capped(s, cap, events.clone()));
     let pid = child.id();
     let waiter = {
         let events = events.clone();
@@ -477,4 +487,3 @@ fn setup_failed(error: String) -> SuperviseReport {
         setup_error: Some(error),
     }
 }
-

@@ -62,7 +62,11 @@ impl Limits {
             ("processes", self.processes.into(), maxima.processes.into()),
             ("file_bytes", self.file_bytes, maxima.file_bytes),
             ("output_bytes", self.output_bytes, maxima.output_bytes),
-            ("open_files", self.open_files.into(), maxima.open_files.into()),
+            (
+                "open_files",
+                self.open_files.into(),
+                maxima.open_files.into(),
+            ),
         ];
         pairs
             .into_iter()

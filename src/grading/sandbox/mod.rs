@@ -315,9 +315,7 @@ impl Sandbox {
                 Err(e) => refusals.push(format!("the no-namespace mode failed: {e}")),
             }
         } else {
-            refusals.push(
-                "the no-namespace mode needs root, for a uid per run".to_owned(),
-            );
+            refusals.push("the no-namespace mode needs root, for a uid per run".to_owned());
         }
         if sandbox.config.allow_unsafe {
             sandbox.isolation = Some(Isolation::Unconfined);
@@ -380,9 +378,7 @@ impl Sandbox {
             return Err(SandboxError::Unavailable(self.self_test.summary.clone()));
         };
         let slot = self.take_slot();
-        let uid = self
-            .as_root
-            .then(|| self.config.uid_base + slot as u32);
+        let uid = self.as_root.then(|| self.config.uid_base + slot as u32);
         let mut ws = Workspace {
             sandbox: self,
             isolation,
@@ -558,8 +554,8 @@ impl Workspace<'_> {
             limits: step.limits,
             address_space: step.address_space,
         };
-        let json = serde_json::to_string(&spec)
-            .map_err(|e| SandboxError::Setup(format!("spec: {e}")))?;
+        let json =
+            serde_json::to_string(&spec).map_err(|e| SandboxError::Setup(format!("spec: {e}")))?;
         let mut child = Command::new(&self.sandbox.config.helper)
             .args(["sandbox-exec", "supervise", &json])
             .env_clear()
