@@ -62,6 +62,10 @@ pub fn main(args: &[String]) -> ExitCode {
             }
             Err(e) => fail(&format!("bad spec: {e}")),
         },
+        // As root, kill(-1) would end every process of the machine.
+        [cmd] if cmd == "kill-uid" && nix::unistd::getuid().is_root() => {
+            fail("kill-uid runs as a slot's uid, never as root")
+        }
         [cmd] if cmd == "kill-uid" => {
             kill_all_of_my_uid();
             ExitCode::SUCCESS
@@ -107,9 +111,17 @@ fn kill_all_of_my_uid() {
 }
 
 /// Kills every process of `uid` (from a child running as that uid) and waits until none is
-/// left, reaping any that were our children. Returns how many remain.
-pub(super) fn sweep_uid(helper: &Path, uid: u32) -> usize {
+/// left. `reap`: collect zombies that are our children — only in the supervisor once its main
+/// child is waited for (the server never reaps: other threads wait for their own children).
+/// Returns how many remain.
+pub(super) fn sweep_uid(helper: &Path, uid: u32, reap: bool) -> usize {
     for _ in 0..50 {
+        if reap {
+            reap_orphans();
+        }
+        if count_of_uid(uid, reap) == 0 {
+            return 0;
+        }
         let _ = Command::new(helper)
             .args(["sandbox-exec", "kill-uid"])
             .uid(uid)
@@ -119,21 +131,22 @@ pub(super) fn sweep_uid(helper: &Path, uid: u32) -> usize {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        reap_orphans();
-        let left = processes_of_uid(uid);
-        if left == 0 {
-            return 0;
-        }
-        thread::sleep(Duration::from_millis(10));
+        thread::sleep(Duration::from_millis(2));
     }
-    processes_of_uid(uid)
+    count_of_uid(uid, reap)
 }
 
-/// Processes whose real uid is `uid`, from /proc (zombies included: one still holds a slot).
+/// Processes whose real uid is `uid`, from /proc, zombies included.
 pub fn processes_of_uid(uid: u32) -> usize {
+    count_of_uid(uid, true)
+}
+
+/// Zombies are dead: they matter only to whoever can reap them, hence `zombies`.
+fn count_of_uid(uid: u32, zombies: bool) -> usize {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
+    let uid = uid.to_string();
     entries
         .flatten()
         .filter(|e| {
@@ -143,14 +156,17 @@ pub fn processes_of_uid(uid: u32) -> usize {
                 .all(|b| b.is_ascii_digit())
         })
         .filter(|e| {
-            std::fs::read_to_string(e.path().join("status"))
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("Uid:"))
-                        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
-                })
-                .is_some_and(|real| real == uid.to_string())
+            let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
+                return false;
+            };
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(name))
+                    .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            };
+            field("Uid:").is_some_and(|real| real == uid)
+                && (zombies || field("State:").is_none_or(|s| s != "Z"))
         })
         .count()
 }
@@ -465,9 +481,11 @@ fn end_everything(spec: &SuperviseSpec, pid: u32, main_alive: bool) -> usize {
         let _ = killpg(pid, Signal::SIGKILL);
     }
     match spec.uid {
-        Some(uid) => sweep_uid(&spec.helper, uid),
+        Some(uid) => sweep_uid(&spec.helper, uid, !main_alive),
         None => {
-            reap_orphans();
+            if !main_alive {
+                reap_orphans();
+            }
             0
         }
     }

@@ -389,7 +389,7 @@ impl Sandbox {
         };
         // A slot's uid must own nothing when its run starts (a crash may have left some).
         if let Some(uid) = uid
-            && helper::sweep_uid(&self.config.helper, uid) > 0
+            && helper::sweep_uid(&self.config.helper, uid, false) > 0
         {
             return Err(SandboxError::Setup(format!(
                 "processes of uid {uid} survive being killed"
@@ -618,7 +618,7 @@ impl Workspace<'_> {
 impl Drop for Workspace<'_> {
     fn drop(&mut self) {
         if let Some(uid) = self.uid {
-            helper::sweep_uid(&self.sandbox.config.helper, uid);
+            helper::sweep_uid(&self.sandbox.config.helper, uid, false);
         }
         if !self.root.as_os_str().is_empty() {
             let _ = fs::remove_dir_all(&self.root);
