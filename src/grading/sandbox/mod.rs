@@ -487,7 +487,8 @@ impl Workspace<'_> {
     /// Writes `name` in the work folder, owned by the run's uid.
     pub fn write_file(&self, name: &str, contents: &[u8]) -> io::Result<()> {
         let path = self.dir.join(plain_name(name)?);
-        // O_NOFOLLOW | O_EXCL-free truncate: a symlink planted by an earlier step is refused.
+        // Remove, then create anew without following links: a symlink or FIFO planted by an
+        // earlier step under this name is replaced, never written through.
         let _ = fs::remove_file(&path);
         let mut file = OpenOptions::new()
             .write(true)
