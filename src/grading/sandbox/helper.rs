@@ -388,6 +388,8 @@ fn supervise(spec: &SuperviseSpec) -> SuperviseReport {
     let left_behind = end_everything(spec, pid, false);
     let stdout = join_reader(stdout);
     let stderr = join_reader(stderr);
+    // bubblewrap's own init may have become our orphan while the readers drained.
+    reap_orphans();
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).ok();
     let cpu_ms = usage.as_ref().map_or(0, |u| {
         let ms = |t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1000 + t.tv_usec() as u64 / 1000;
