@@ -40,6 +40,12 @@ enum Command {
     Restore { file: PathBuf },
     /// Check the database's integrity.
     Check,
+    /// Internal: confines and runs one grading command (see src/grading/sandbox).
+    #[command(hide = true)]
+    SandboxExec {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -55,6 +61,9 @@ enum AdminCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::SandboxExec { args }) = &cli.command {
+        return crate::grading::sandbox::exec_main(args);
+    }
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -71,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Restore { file } => restore(&config, &file),
         Command::Check => backup::check_integrity(&config.database)
             .map(|()| println!("{}: ok", config.database.display())),
+        Command::SandboxExec { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod error;
+pub mod grading;
 pub mod http;
 pub mod learning;
 pub mod markdown;
