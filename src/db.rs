@@ -19,7 +19,7 @@ use rocket::tokio::sync::Semaphore;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::http::error::ApiError;
 use crate::workers::{self, Job};
@@ -35,12 +35,25 @@ pub struct Db {
     pool: Pool,
     /// Reads handed to blocking threads at once: as many as the pool has connections.
     readers: Arc<Semaphore>,
-    /// The writing thread's queue; the thread ends when the last `Db` is dropped.
-    writes: mpsc::Sender<Job<Connection>>,
+    /// The writing thread's queue; the thread ends when the last `Db` is dropped. `None` on a
+    /// read-only replica: there is no writing thread, and every write is refused.
+    writes: Option<mpsc::Sender<Job<Connection>>>,
 }
 
 /// The settings of every connection. `cache_kib` is the page cache of this connection.
+///
+/// Nothing here checkpoints: SQLite's automatic checkpoint is PASSIVE (it never waits and never
+/// truncates), so it stays correct under Litestream, which owns checkpointing while it runs
+/// (docs/scaling.md). No `wal_checkpoint(TRUNCATE)`, `VACUUM` or `journal_mode` switch may be
+/// added to the running server: each would force Litestream into a full new snapshot.
 fn prepare(c: &Connection, cache_kib: i64) -> rusqlite::Result<()> {
+    prepare_with(c, cache_kib, false)
+}
+
+/// [`prepare`], and for a read-only follower copy the same without `journal_mode = WAL`: a
+/// file that `litestream restore -f` keeps is not in WAL mode, and switching it would be a
+/// write.
+fn prepare_with(c: &Connection, cache_kib: i64, read_only: bool) -> rusqlite::Result<()> {
     c.busy_timeout(Duration::from_secs(10))?;
     // Every resource and filter combination is its own statement: keep them all prepared.
     c.set_prepared_statement_cache_capacity(256);
@@ -52,9 +65,11 @@ fn prepare(c: &Connection, cache_kib: i64) -> rusqlite::Result<()> {
     // process, kept by the OS cache) rather than through each connection's own page cache,
     // kept small for the readers: 8 readers × 16 MB of private copies grew the server by tens
     // of MiB on a small database, and a reader's cache is dropped after every write anyway.
+    if !read_only {
+        c.execute_batch("PRAGMA journal_mode = WAL;")?;
+    }
     c.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
+        "PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
          PRAGMA mmap_size = 1073741824;
@@ -102,8 +117,55 @@ impl Db {
         Ok(Db {
             pool,
             readers: Arc::new(Semaphore::new(pool_size as usize)),
-            writes,
+            writes: Some(writes),
         })
+    }
+
+    /// Opens a follower copy read-only (`SQLITE_OPEN_READ_ONLY`): no migration, no WAL pragma,
+    /// no writing thread. Its schema must be this binary's (the primary migrates).
+    pub fn open_read_only(path: &Path, pool_size: u32) -> Result<Db, String> {
+        if rusqlite::version_number() < MIN_SQLITE {
+            return Err(format!(
+                "SQLite {} is too old: 3.51.3 or newer is required",
+                rusqlite::version()
+            ));
+        }
+        let cannot_open =
+            |e: &dyn std::fmt::Display| format!("cannot open {} read-only: {e}", path.display());
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        {
+            let probe = Connection::open_with_flags(path, flags).map_err(|e| cannot_open(&e))?;
+            let version: i32 = probe
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|e| cannot_open(&e))?;
+            let expected = migrations().last().map_or(0, |(v, _)| *v);
+            if version != expected {
+                return Err(format!(
+                    "{} is at schema version {version}, this binary needs {expected}: a read-only replica does not migrate (upgrade the primary first, or run the binary that matches it)",
+                    path.display()
+                ));
+            }
+        }
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(flags)
+            .with_init(|c| prepare_with(c, READER_CACHE_KIB, true));
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(15))
+            .build(manager)
+            .map_err(|e| cannot_open(&e))?;
+        Ok(Db {
+            pool,
+            readers: Arc::new(Semaphore::new(pool_size as usize)),
+            writes: None,
+        })
+    }
+
+    /// Whether this is a read-only replica (writes refused).
+    pub fn is_read_only(&self) -> bool {
+        self.writes.is_none()
     }
 
     /// A connection for work that is already on a blocking thread (the CLI, startup).
@@ -136,13 +198,18 @@ impl Db {
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writing thread: committed when `f`
-    /// returns `Ok`, rolled back (nothing written) when it returns `Err`.
+    /// returns `Ok`, rolled back (nothing written) when it returns `Err`. On a read-only
+    /// replica every write is refused here, with 503/1504: this is the one place that decides
+    /// it for every route of both faces.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
     {
-        workers::ask(&self.writes, "writing", move |conn: &mut Connection| {
+        let Some(writes) = &self.writes else {
+            return Err(ApiError::read_only());
+        };
+        workers::ask(writes, "writing", move |conn: &mut Connection| {
             write_tx(conn, f)
         })
         .await?

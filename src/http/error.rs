@@ -40,6 +40,8 @@ pub mod code {
     pub const TOO_LARGE: u32 = 1413;
     pub const UNSUPPORTED: u32 = 1415;
     pub const BUSY: u32 = 1503;
+    /// A write sent to a read-only replica (`read_only = true`): send it to the primary.
+    pub const READ_ONLY: u32 = 1504;
     pub const INTERNAL: u32 = 500;
 }
 
@@ -178,6 +180,16 @@ impl ApiError {
         .retry_after(1)
     }
 
+    /// A write on a read-only replica (`read_only = true`), whatever the route and face.
+    pub fn read_only() -> Self {
+        ApiError::new(
+            503,
+            code::READ_ONLY,
+            "Service Unavailable",
+            "read-only replica: send writes to the primary.",
+        )
+    }
+
     /// A fault of ours. The detail goes to the log, never to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         crate::http::logging::log_error(&detail.to_string());
@@ -223,6 +235,11 @@ impl ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        // A write that reached a read-only connection without going through `Db::write` (a
+        // replica opens its file read-only): the replica's answer, not a 500.
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+            return ApiError::read_only();
+        }
         ApiError::internal(format!("sqlite: {e}"))
     }
 }
