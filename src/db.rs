@@ -32,12 +32,59 @@ const MIN_SQLITE: i32 = 3_051_003;
 
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool,
+    /// The readers' connections (`None` on a read-only replica, see [`follower_connection`]).
+    pool: Option<Pool>,
     /// Reads handed to blocking threads at once: as many as the pool has connections.
     readers: Arc<Semaphore>,
     /// The writing thread's queue; the thread ends when the last `Db` is dropped. `None` on a
     /// read-only replica: there is no writing thread, and every write is refused.
     writes: Option<mpsc::Sender<Job<Connection>>>,
+    /// A read-only replica's file: each read opens its own connection (see
+    /// [`follower_connection`]).
+    follower: Option<Arc<std::path::PathBuf>>,
+}
+
+/// A connection for blocking work: one of the pool's, or a replica's own.
+pub enum Conn {
+    Pooled(r2d2::PooledConnection<SqliteConnectionManager>),
+    Own(Connection),
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Own(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Own(c) => c,
+        }
+    }
+}
+
+const FOLLOWER_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_ONLY
+    .union(OpenFlags::SQLITE_OPEN_NO_MUTEX)
+    .union(OpenFlags::SQLITE_OPEN_URI);
+
+/// A connection to a follower copy for one read. Litestream's follower (`restore -f`) writes
+/// the pages it applies straight into the file, under no lock SQLite's readers see: a
+/// connection kept open (after it saw the file's WAL header, as a fresh restore has until its
+/// first page 1 update) went on reading its first snapshot for ever, while a new one sees the
+/// latest pages; and in WAL mode a connection holds a shared lock on the file for as long as it
+/// is open, which keeps the follower from taking the exclusive lock it applies pages under. So
+/// a replica does not pool: each read opens, reads and closes.
+fn follower_connection(path: &Path) -> Result<Connection, ApiError> {
+    let c = Connection::open_with_flags(path, FOLLOWER_FLAGS)?;
+    prepare_with(&c, READER_CACHE_KIB, true)?;
+    Ok(c)
 }
 
 /// The settings of every connection. `cache_kib` is the page cache of this connection.
@@ -115,9 +162,10 @@ impl Db {
             })
             .map_err(|e| format!("cannot start the writing thread: {e}"))?;
         Ok(Db {
-            pool,
+            pool: Some(pool),
             readers: Arc::new(Semaphore::new(pool_size as usize)),
             writes: Some(writes),
+            follower: None,
         })
     }
 
@@ -132,11 +180,9 @@ impl Db {
         }
         let cannot_open =
             |e: &dyn std::fmt::Display| format!("cannot open {} read-only: {e}", path.display());
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
         {
-            let probe = Connection::open_with_flags(path, flags).map_err(|e| cannot_open(&e))?;
+            let probe =
+                Connection::open_with_flags(path, FOLLOWER_FLAGS).map_err(|e| cannot_open(&e))?;
             let version: i32 = probe
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .map_err(|e| cannot_open(&e))?;
@@ -148,18 +194,11 @@ impl Db {
                 ));
             }
         }
-        let manager = SqliteConnectionManager::file(path)
-            .with_flags(flags)
-            .with_init(|c| prepare_with(c, READER_CACHE_KIB, true));
-        let pool = r2d2::Pool::builder()
-            .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(15))
-            .build(manager)
-            .map_err(|e| cannot_open(&e))?;
         Ok(Db {
-            pool,
+            pool: None,
             readers: Arc::new(Semaphore::new(pool_size as usize)),
             writes: None,
+            follower: Some(Arc::new(path.to_owned())),
         })
     }
 
@@ -169,8 +208,12 @@ impl Db {
     }
 
     /// A connection for work that is already on a blocking thread (the CLI, startup).
-    pub fn conn(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, ApiError> {
-        Ok(self.pool.get()?)
+    pub fn conn(&self) -> Result<Conn, ApiError> {
+        match (&self.pool, &self.follower) {
+            (Some(pool), _) => Ok(Conn::Pooled(pool.get()?)),
+            (None, Some(path)) => Ok(Conn::Own(follower_connection(path)?)),
+            (None, None) => Err(ApiError::internal("a database without connections")),
+        }
     }
 
     /// Runs read-only work on a blocking thread.
@@ -188,10 +231,14 @@ impl Db {
             .await
             .map_err(|e| ApiError::internal(format!("database gate closed: {e}")))?;
         let pool = self.pool.clone();
+        let fresh = self.follower.clone();
         rocket::tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            let conn = pool.get()?;
-            f(&conn)
+            match (pool, fresh) {
+                (Some(pool), _) => f(&*pool.get()?),
+                (None, Some(path)) => f(&follower_connection(&path)?),
+                (None, None) => Err(ApiError::internal("a database without connections")),
+            }
         })
         .await
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
