@@ -10,6 +10,12 @@
 //! skip (saying why) otherwise. Every child process is in a process group killed on drop.
 #![allow(clippy::unwrap_used)]
 
+// The shared harness is formatted and linted by its owner.
+#[rustfmt::skip]
+#[allow(clippy::wrong_self_convention)]
+#[path = "../common/mod.rs"]
+mod common;
+mod read_only;
 mod server;
 
 use std::path::{Path, PathBuf};
