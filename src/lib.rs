@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin_ui;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod community;
 pub mod config;
@@ -18,7 +19,7 @@ pub mod ops;
 pub mod validate;
 pub mod workers;
 
-pub use app::App;
+pub use accounts::App;
 pub use config::Config;
 
 /// The application for `config`, with Rocket's own settings from `Rocket.toml` and `ROCKET_*`.

@@ -55,13 +55,15 @@ pub fn username(value: &str) -> Result<String, ApiError> {
             "must be at least 3 characters",
         ));
     }
+    // ASCII only: a letter of another script that looks like a Latin one (the Cyrillic `а` of
+    // `аdmin`) would let someone pass for another account.
     if !value
         .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
         return Err(ApiError::invalid(
             "username",
-            "may contain only letters, digits, `.`, `_` and `-`",
+            "may contain only the letters a to z (either case), digits, `.`, `_` and `-`",
         ));
     }
     Ok(value)
@@ -136,6 +138,8 @@ mod tests {
         assert!(username("xxx_DarkmasterPGM72_xxx").is_ok());
         assert!(username("a@b").is_err());
         assert!(username("ab").is_err());
+        assert!(username("\u{430}dmin").is_err(), "a Cyrillic look-alike");
+        assert!(username("élodie").is_err());
         assert!(email("email", "foo.bar@foobar.fr").is_ok());
         assert!(email("email", "foo@bar").is_err());
         assert!(email("email", "foo bar@x.fr").is_err());

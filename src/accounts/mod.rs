@@ -2,6 +2,7 @@
 //! faces that expose them (REST `/api/v1`, seed 001/002 `/auth/*`, seed 000 `/login/…`, seed
 //! 003 user API).
 
+pub mod auth;
 pub mod mail;
 pub mod model;
 pub mod passwords;
@@ -11,24 +12,33 @@ pub mod seed_modify;
 pub mod seed_users;
 pub mod service;
 pub mod sessions;
+mod state;
 pub mod throttle;
-pub mod tokens;
 
 pub use model::Level;
 use rocket::http::{Cookie, CookieJar, SameSite};
-use rocket::{Build, Rocket};
+pub use state::App;
 
-use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::stage::Stage;
 
 pub const REFRESH_COOKIE: &str = "preau_refresh";
 
-pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket
-        .mount("/api/v1", rest::routes())
-        .mount("/", seed_auth::routes())
-        .mount("/", seed_users::routes())
-        .mount("/", seed_modify::routes())
+/// Accounts enter the application here: the REST routes and the seed routes of seeds 000–003.
+pub fn stage<R, H>() -> Stage<R, H> {
+    Stage {
+        name: "accounts",
+        mount: |rocket, _| {
+            rocket
+                .mount("/api/v1", rest::routes())
+                .mount("/", seed_auth::routes())
+                .mount("/", seed_users::routes())
+                .mount("/", seed_modify::routes())
+        },
+        openapi: |_| rest::openapi(),
+        resources: &[],
+        hooks: &[],
+    }
 }
 
 /// Sets the HttpOnly, SameSite=Strict refresh cookie (seed 001: refresh needs no input).

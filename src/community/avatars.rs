@@ -15,15 +15,15 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::accounts::App;
 use crate::accounts::Level;
+use crate::accounts::auth::AuthUser;
 use crate::accounts::passwords::random_text;
-use crate::app::App;
 use crate::config::Config;
 use crate::content::store::{self, Viewer};
 use crate::content::{EVERYONE, Field, Resource};
 use crate::db::Db;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::AuthUser;
 use crate::http::logging::{log_info, log_warn};
 
 /// Largest accepted upload.
@@ -53,10 +53,13 @@ pub static AVATARS: Resource = Resource {
     filters: &[("author", "account_id")],
     check: Some(check_path),
     tag: "people",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
-pub fn mount(rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
-    rocket.mount("/api/v1", routes![upload, image])
+pub fn routes() -> Vec<rocket::Route> {
+    routes![upload, image]
 }
 
 /// The image type of `bytes`, by content: PNG, JPEG or WebP.

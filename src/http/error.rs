@@ -23,6 +23,7 @@ pub mod code {
     pub const USERNAME_TAKEN: u32 = 1002;
     pub const PASSWORD_NOT_SECURE: u32 = 1003;
     pub const EMAIL_TAKEN: u32 = 1004;
+    pub const EMAIL_CHECKS_EXHAUSTED: u32 = 1005;
     pub const LOGIN_INCOMPLETE: u32 = 1101;
     pub const LOGIN_INCORRECT: u32 = 1102;
     pub const LOGIN_TOO_MANY: u32 = 1103;
@@ -278,6 +279,11 @@ pub fn stash(req: &Request<'_>, error: ApiError) {
     if let Ok(mut slot) = slot.0.lock() {
         slot.get_or_insert(error);
     }
+}
+
+/// The error a guard left, or `fallback` when none did.
+pub fn stashed_or(req: &Request<'_>, fallback: ApiError) -> ApiError {
+    stashed(req).unwrap_or(fallback)
 }
 
 fn stashed(req: &Request<'_>) -> Option<ApiError> {

@@ -9,6 +9,7 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod probe;
 mod rest;
 mod seed_auth;
 mod seed_login_path;
