@@ -69,6 +69,35 @@ fn a_read_only_replica_reads_refuses_every_write_with_1504_and_leaves_its_file_a
         .fetch();
     assert_eq!(avatar.status, 201, "{}", avatar.text);
     let avatar = avatar.body["id"].as_i64().unwrap();
+    // A forum post, for seed 004's report route (a GET that writes).
+    let admin = primary.admin("root");
+    let id_of = |res: Resp| {
+        assert_eq!(res.status, 201, "{}", res.text);
+        res.body["id"].as_i64().unwrap()
+    };
+    let post = |uri: &str, token: &str, body: Value| {
+        primary.post(uri).bearer(token).json_body(&body).fetch()
+    };
+    let category = id_of(post(
+        "/api/v1/forum/categories",
+        &admin.token,
+        json!({"name": "General"}),
+    ));
+    let forum = id_of(post(
+        "/api/v1/forum/forums",
+        &admin.token,
+        json!({"category_id": category, "name": "Help"}),
+    ));
+    let subject = id_of(post(
+        "/api/v1/forum/subjects",
+        &member.token,
+        json!({"forum_id": forum, "title": "Hello"}),
+    ));
+    let forum_post = id_of(post(
+        "/api/v1/forum/posts",
+        &admin.token,
+        json!({"subject_id": subject, "content": "Hi"}),
+    ));
     let copy = follower_copy(&primary, "follower.db");
     let (sum, files) = (sha256_of(&copy), siblings(&copy));
 
@@ -151,6 +180,10 @@ fn a_read_only_replica_reads_refuses_every_write_with_1504_and_leaves_its_file_a
             json!({"category_id": 1, "title": "t", "content": "c"}),
         ),
         json("DELETE", &format!("/api/v1/avatars/{avatar}"), t, json!({})),
+        replica
+            .get(format!("/report/add/{forum_post}?comment=spam"))
+            .bearer(&member.token)
+            .fetch(),
     ] {
         assert_read_only(&res);
     }
