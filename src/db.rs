@@ -75,12 +75,13 @@ const FOLLOWER_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_ONLY
     .union(OpenFlags::SQLITE_OPEN_URI);
 
 /// A connection to a follower copy for one read. Litestream's follower (`restore -f`) writes
-/// the pages it applies straight into the file, under no lock SQLite's readers see: a
-/// connection kept open (after it saw the file's WAL header, as a fresh restore has until its
-/// first page 1 update) went on reading its first snapshot for ever, while a new one sees the
-/// latest pages; and in WAL mode a connection holds a shared lock on the file for as long as it
-/// is open, which keeps the follower from taking the exclusive lock it applies pages under. So
-/// a replica does not pool: each read opens, reads and closes (about 2 ms more per request
+/// the pages it applies straight into the file, under SQLite's exclusive lock (so a read sees
+/// a whole applied transaction or none of it), but it changes the file's change counter only
+/// when page 1 is among them: a connection kept open may trust a stale page cache. And while
+/// the file still carries the primary's WAL header (a fresh restore does, until page 1
+/// changes), an open connection holds its shared lock for as long as it lives, and the
+/// follower waits for it for ever (seen in tests/replication: the follow stopped). So a
+/// replica does not pool: each read opens, reads and closes (about 2 ms more per request
 /// here, docs/scaling.md).
 fn follower_connection(path: &Path) -> Result<Connection, ApiError> {
     let c = Connection::open_with_flags(path, FOLLOWER_FLAGS)?;
