@@ -12,6 +12,7 @@ pub mod community;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod error;
 pub mod http;
 pub mod learning;
 pub mod moderation;

@@ -1,7 +1,11 @@
 //! Field rules shared by every resource: trimmed text within a length, no control
 //! characters, and the usual formats. Each failure names the field and the rule.
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
+
+/// The longest username, and the longest email address (RFC 5321's path limit).
+pub const USERNAME_MAX: usize = 32;
+pub const EMAIL_MAX: usize = 254;
 
 /// Trimmed text of 1..=`max` characters, without control characters (newlines and tabs allowed
 /// when `multiline`).
@@ -43,12 +47,7 @@ pub fn optional_text(
 
 /// 3 to 32 letters, digits, `.`, `_` or `-`: no `@`, so a login is either a name or an email.
 pub fn username(value: &str) -> Result<String, ApiError> {
-    let value = text(
-        "username",
-        value,
-        crate::accounts::model::USERNAME_MAX,
-        false,
-    )?;
+    let value = text("username", value, USERNAME_MAX, false)?;
     if value.chars().count() < 3 {
         return Err(ApiError::invalid(
             "username",
@@ -71,7 +70,7 @@ pub fn username(value: &str) -> Result<String, ApiError> {
 
 /// `local@domain.tld`, at most 254 characters, no spaces.
 pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
-    let value = text(field, value, crate::accounts::model::EMAIL_MAX, false)?;
+    let value = text(field, value, EMAIL_MAX, false)?;
     let valid = match value.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

@@ -244,10 +244,15 @@ pub fn import_folder(db: &Db, config: &Config) -> Result<(), String> {
     for (id, name) in &missing {
         put(&mut conn, name, &format!("the image of avatar {id},"))?;
     }
-    if crate::db::setting(&conn, FOLDER_IMPORTED)
-        .map_err(|e| fail(&e))?
-        .is_none()
-    {
+    let imported: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [FOLDER_IMPORTED],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| fail(&e))?;
+    if imported.is_none() {
         let mut names: Vec<String> = match std::fs::read_dir(&dir) {
             Ok(entries) => entries
                 .filter_map(Result::ok)

@@ -9,7 +9,7 @@ use crate::accounts::auth::AuthUser;
 use crate::config::Config;
 use crate::content::{Kind, Registry, Resource};
 use crate::db::now_ms;
-use crate::http::error::{ApiError, code};
+use crate::http::error::{ApiError, Violation, code};
 use crate::http::pagination::PageRequest;
 use crate::validate;
 
@@ -293,34 +293,31 @@ pub fn validate(
 
 /// Maps constraint failures to clear answers instead of 500s.
 fn constraint(res: &Resource, e: rusqlite::Error) -> ApiError {
-    let text = e.to_string();
-    if text.contains("UNIQUE constraint failed") {
-        let field = text.rsplit('.').next().unwrap_or("").trim().to_owned();
-        return ApiError::conflict(
-            code::CONFLICT,
-            "Conflict",
-            format!("Another {} already has this {field}.", res.name),
-        )
-        .with("field", field);
-    }
-    if text.contains("FOREIGN KEY constraint failed") {
-        return ApiError::conflict(
+    match Violation::of(&e) {
+        Some(Violation::Unique(columns)) => {
+            let field = columns.join(", ");
+            ApiError::conflict(
+                code::CONFLICT,
+                "Conflict",
+                format!("Another {} already has this {field}.", res.name),
+            )
+            .with("field", field)
+        }
+        Some(Violation::ForeignKey) => ApiError::conflict(
             code::CONFLICT,
             "Conflict",
             format!(
                 "This {} is still used by other rows: remove them first.",
                 res.name
             ),
-        );
+        ),
+        Some(Violation::NotNull(field)) => ApiError::invalid(&field, "must not be empty"),
+        Some(Violation::Check) => ApiError::bad_request(format!(
+            "Validation failed for the {}: a value is out of its allowed range.",
+            res.name
+        )),
+        None => ApiError::from(e),
     }
-    if let Some(column) = text.strip_prefix("NOT NULL constraint failed: ") {
-        let field = column.rsplit('.').next().unwrap_or(column).trim();
-        return ApiError::invalid(field, "must not be empty");
-    }
-    if text.contains("CHECK constraint failed") {
-        return ApiError::bad_request(format!("Validation failed for the {}: {text}", res.name));
-    }
-    ApiError::from(e)
 }
 
 /// Inserts a row; returns its id.

@@ -13,7 +13,7 @@ use crate::audit;
 use crate::content::store::{self, Viewer};
 use crate::content::{Registry, Resource};
 use crate::db::now_ms;
-use crate::http::error::{ApiError, code};
+use crate::http::error::{ApiError, Violation, code};
 use crate::moderation::notifications::{self, Notice};
 use crate::moderation::optional_message;
 
@@ -218,12 +218,9 @@ pub async fn file(
                     params![user.id, kind, target_id, comment, now],
                     |r| r.get(0),
                 )
-                .map_err(|e| {
-                    if e.to_string().contains("UNIQUE") {
-                        ApiError::conflict(code::CONFLICT, "Already Reported", format!("You have already reported this {}.", res.name))
-                    } else {
-                        ApiError::from(e)
-                    }
+                .map_err(|e| match Violation::of(&e) {
+                    Some(Violation::Unique(_)) => ApiError::conflict(code::CONFLICT, "Already Reported", format!("You have already reported this {}.", res.name)),
+                    _ => ApiError::from(e),
                 })?;
             if threshold > 0 {
                 let reporters = open_reporters(tx, &kind, target_id)?;
