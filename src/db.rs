@@ -83,7 +83,7 @@ const FOLLOWER_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_ONLY
 /// follower waits for it for ever (seen in tests/replication: the follow stopped). So a
 /// replica does not pool: each read opens, reads and closes (about 2 ms more per request
 /// here, docs/scaling.md).
-fn follower_connection(path: &Path) -> Result<Connection, ApiError> {
+fn follower_connection(path: &Path) -> rusqlite::Result<Connection> {
     let c = Connection::open_with_flags(path, FOLLOWER_FLAGS)?;
     prepare_with(&c, READER_CACHE_KIB, true)?;
     Ok(c)
