@@ -20,7 +20,7 @@ use crate::db::now;
 use crate::http::body::{JsonBody, QueryInt, double_option, query_int};
 use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, code};
-use crate::http::pagination::{Page, PageRequest};
+use crate::http::pagination::{Page, PageRequest, Paging};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -477,24 +477,21 @@ async fn delete_me(
 // merges them with the handler's arguments instead of listing each twice.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])),
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        Paging,
         ("q" = Option<String>, Query, description = "Searches username, names and (for staff) email."),
         ("level" = Option<i64>, Query, description = "1 member, 2 moderator, 3 admin."),
         ("group" = Option<i64>, Query, description = "A group id."),
     ),
     responses((status = 200, body = Page<AccountView>), (status = "4XX", body = crate::http::error::ErrorBody)))]
-#[get("/accounts?<limit>&<cursor>&<q>&<level>&<group>")]
+#[get("/accounts?<q>&<level>&<group>")]
 async fn list_accounts(
     app: &State<App>,
     user: AuthUser,
-    limit: QueryInt<'_>,
-    cursor: Option<String>,
+    page: PageRequest,
     q: Option<String>,
     level: QueryInt<'_>,
     group: QueryInt<'_>,
 ) -> Result<Json<Page<AccountView>>, ApiError> {
-    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
     let level = query_int("level", level)?
         .map(Level::try_from)
         .transpose()

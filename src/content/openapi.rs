@@ -10,7 +10,8 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder, Schema};
 
 use crate::content::{Kind, Resource, rest};
-use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT};
+use crate::http::pagination::Paging;
+use utoipa::IntoParams;
 
 pub fn type_name(res: &Resource) -> String {
     res.name
@@ -180,23 +181,6 @@ fn int_param(
         .build()
 }
 
-/// The `limit` of every list: 1 to 100, default 20 (anything else answers 400).
-pub fn limit_param() -> utoipa::openapi::path::Parameter {
-    ParameterBuilder::new()
-        .name("limit")
-        .parameter_in(ParameterIn::Query)
-        .required(Required::False)
-        .description(Some("1 to 100, default 20."))
-        .schema(Some(
-            scalar(Type::Integer, false)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-                .minimum(Some(MIN_LIMIT as f64))
-                .maximum(Some(MAX_LIMIT as f64))
-                .default(Some(DEFAULT_LIMIT.into())),
-        ))
-        .build()
-}
-
 /// Rocket's `<name>` segments as OpenAPI's `{name}`.
 fn openapi_path(rocket_path: &str) -> String {
     format!("/api/v1{}", rocket_path.replace('<', "{").replace('>', "}"))
@@ -277,16 +261,9 @@ pub fn add(doc: &mut OpenApi, res: &Resource) {
     };
 
     let mut list_params = parent_params.clone();
-    list_params.push(limit_param());
-    list_params.push(
-        ParameterBuilder::new()
-            .name("cursor")
-            .parameter_in(ParameterIn::Query)
-            .required(Required::False)
-            .description(Some("The `next_cursor` of the previous page."))
-            .schema(Some(scalar(Type::String, false)))
-            .build(),
-    );
+    list_params.extend(<Paging as IntoParams>::into_params(|| {
+        Some(ParameterIn::Query)
+    }));
     for (param, column) in res.filters {
         let p = if *column == "status" {
             ParameterBuilder::new()

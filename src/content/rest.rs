@@ -16,8 +16,8 @@ use crate::accounts::auth::Claims;
 use crate::accounts::auth::{AuthUser, BearerToken};
 use crate::content::store::{self, Viewer};
 use crate::content::{Kind, Registry, Resource};
-use crate::http::body::read_json;
-use crate::http::error::ApiError;
+use crate::http::body::{read_json, unknown_field};
+use crate::http::error::{ApiError, stashed_or};
 use crate::http::pagination::PageRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,10 +184,10 @@ async fn run(
     };
     match op {
         Op::List => {
-            let page = PageRequest::new(
-                query_int(req, "limit")?,
-                req.query_value::<&str>("cursor").and_then(Result::ok),
-            )?;
+            let page = match req.guard::<PageRequest>().await {
+                O::Success(page) => page,
+                _ => return Err(stashed_or(req, ApiError::invalid("limit", "is not valid"))),
+            };
             let mut filters = filters(req, res)?;
             if let Some(p) = parent {
                 filters.push((p.field, Sql::Integer(p.id)));
@@ -231,6 +231,7 @@ async fn run(
                 .write(move |tx| {
                     ParentRef::check(parent, tx, viewer)?;
                     let id = store::create(tx, &app2.config, res, &user, &body)?;
+                    only_known_fields(&body, res)?;
                     store::get(tx, res, viewer, id)
                 })
                 .await?;
@@ -248,6 +249,7 @@ async fn run(
                     ParentRef::check(parent, tx, viewer)?;
                     check_parent(&store::get(tx, res, viewer, id)?, parent)?;
                     store::update(tx, &app2.config, &registry, res, &user, id, &body)?;
+                    only_known_fields(&body, res)?;
                     store::get(tx, res, viewer, id)
                 })
                 .await?;
@@ -281,6 +283,23 @@ fn check_parent(row: &Map<String, Value>, parent: Option<ParentRef>) -> Result<(
 
 async fn body(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Value>, ApiError> {
     read_json(req, data).await
+}
+
+/// The REST face takes only fields of the resource (under their name or a seed's alias), its
+/// author (which must be the caller: checked with the fields) and, for a nested resource, its
+/// parent (which the path sets). Checked after the fields themselves, inside the write, so that
+/// a wrong value of a known field is what a body with both answers.
+fn only_known_fields(body: &Map<String, Value>, res: &Resource) -> Result<(), ApiError> {
+    let known = |key: &str| {
+        res.fields
+            .iter()
+            .any(|f| f.name == key || f.aliases.contains(&key))
+            || res.owner == Some(key)
+    };
+    match body.keys().find(|k| !known(k)) {
+        Some(key) => Err(unknown_field(key)),
+        None => Ok(()),
+    }
 }
 
 #[rocket::async_trait]

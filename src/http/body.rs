@@ -1,7 +1,7 @@
 //! Request bodies and parameters, read with errors that name the field and the rule.
 //!
 //! `JsonBody<T>` reads a JSON body (any content type; an empty body is `{}`), refusing
-//! bodies over the `json` limit with 413. `Params` is for the seed routes that take their
+//! bodies over the `json` limit with 413, and — on the REST face — fields `T` does not have. `Params` is for the seed routes that take their
 //! input from the query string, a form body or a JSON body alike (seed 003 also wraps its
 //! fields in a `data` parameter holding a JSON string).
 
@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::http::error::{ApiError, stash};
+use crate::http::paths::{Face, face_of};
 
 const DEFAULT_LIMIT_BYTES: u64 = 1024 * 1024;
 
@@ -43,8 +44,18 @@ async fn read_body(req: &Request<'_>, data: Data<'_>) -> Result<Vec<u8>, ApiErro
     Ok(body.into_inner())
 }
 
-/// Parses `bytes` as JSON into `T`, naming the offending field on failure.
+/// Parses `bytes` as JSON into `T`, naming the offending field on failure. Fields `T` does not
+/// have are ignored (the seed faces: their clients send extra fields).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    parse(bytes, false)
+}
+
+/// Like [`parse_json`], but a field `T` does not have is refused, named (the REST face).
+pub fn parse_json_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    parse(bytes, true)
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8], strict: bool) -> Result<T, ApiError> {
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}".as_slice()
     } else {
@@ -58,7 +69,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let mut unknown: Vec<String> = Vec::new();
+    let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let checked = serde_ignored::Deserializer::new(&mut de, &mut note);
+    let value = serde_path_to_error::deserialize(checked).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if !inner.is_data() {
@@ -84,7 +98,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     de.end()
         .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON ({e}).")))?;
+    if strict && let Some(field) = unknown.first() {
+        return Err(unknown_field(field));
+    }
     Ok(value)
+}
+
+/// A body field that the resource does not have.
+pub fn unknown_field(field: &str) -> ApiError {
+    ApiError::invalid(
+        field,
+        "is not a field of this resource: check its name against the API document",
+    )
 }
 
 /// An integer query parameter as routes take it (`limit: QueryInt<'_>`): Rocket reads an
@@ -134,7 +159,8 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     type Error = ();
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        match read_body(req, data).await.and_then(|b| parse_json(&b)) {
+        let strict = face_of(req.uri().path().as_str()) == Face::Rest;
+        match read_body(req, data).await.and_then(|b| parse(&b, strict)) {
             Ok(value) => Outcome::Success(JsonBody(value)),
             Err(e) => {
                 let status = e.http_status();

@@ -21,6 +21,7 @@ pub fn document(parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
     for part in parts {
         doc.merge(part);
     }
+    closed_request_bodies(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -32,6 +33,49 @@ pub fn document(parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
         ),
     );
     doc
+}
+
+/// The REST face refuses a body field the resource does not have: every schema a request
+/// body names says so (`additionalProperties: false`).
+fn closed_request_bodies(doc: &mut OpenApi) {
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    use utoipa::openapi::{HttpMethod, RefOr};
+    let mut names = Vec::new();
+    for item in doc.paths.paths.values() {
+        for method in [
+            HttpMethod::Post,
+            HttpMethod::Put,
+            HttpMethod::Patch,
+            HttpMethod::Delete,
+        ] {
+            let op = match method {
+                HttpMethod::Post => item.post.as_ref(),
+                HttpMethod::Put => item.put.as_ref(),
+                HttpMethod::Patch => item.patch.as_ref(),
+                _ => item.delete.as_ref(),
+            };
+            let bodies = op.and_then(|op| op.request_body.as_ref());
+            for content in bodies.into_iter().flat_map(|b| b.content.values()) {
+                if let Some(RefOr::Ref(r)) = &content.schema {
+                    names.push(
+                        r.ref_location
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+    }
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in names {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        }
+    }
 }
 
 /// The document is built once, at launch.

@@ -4,10 +4,13 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::http::error::ApiError;
+use crate::http::body::query_int;
+use crate::http::error::{ApiError, stash};
 
 pub const MIN_LIMIT: i64 = 1;
 pub const DEFAULT_LIMIT: i64 = 20;
@@ -63,6 +66,42 @@ impl PageRequest {
         };
         Page { items, next_cursor }
     }
+}
+
+/// Every list takes its page from the query as this guard: a bad `limit` or `cursor` answers
+/// 400 naming it.
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PageRequest {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let limit = match req.query_value::<i64>("limit") {
+            None => Ok(None),
+            Some(value) => query_int("limit", value),
+        };
+        let cursor = req.query_value::<&str>("cursor").and_then(Result::ok);
+        match limit.and_then(|limit| PageRequest::new(limit, cursor)) {
+            Ok(page) => Outcome::Success(page),
+            Err(e) => {
+                let status = e.http_status();
+                stash(req, e);
+                Outcome::Error((status, ()))
+            }
+        }
+    }
+}
+
+/// The query parameters of [`PageRequest`], as the OpenAPI document lists them on every list
+/// (`params(Paging, …)`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct Paging {
+    /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

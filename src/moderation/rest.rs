@@ -13,7 +13,7 @@ use crate::audit::{self, AuditEntry};
 use crate::content::Registry;
 use crate::http::body::{JsonBody, QueryBool, QueryInt, query_bool, query_int};
 use crate::http::error::ApiError;
-use crate::http::pagination::{Page, PageRequest};
+use crate::http::pagination::{Page, PageRequest, Paging};
 use crate::moderation::notifications::{self, Notification};
 use crate::moderation::reports::{self, ListFilter, Report, ReportStatus, Transition};
 
@@ -74,11 +74,10 @@ async fn create(
         ("mine" = Option<bool>, Query, description = "Only the caller's own reports (always so for members)."),
         ("target_type" = Option<String>, Query, description = "With target_id: the reports on one target."),
         ("target_id" = Option<i64>, Query, description = "With target_type."),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        Paging,
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<Report>), (status = "4XX", body = crate::http::error::ErrorBody)))]
-#[get("/reports?<status>&<mine>&<target_type>&<target_id>&<limit>&<cursor>")]
+#[get("/reports?<status>&<mine>&<target_type>&<target_id>")]
 #[allow(clippy::too_many_arguments)]
 async fn list(
     app: &State<App>,
@@ -88,10 +87,8 @@ async fn list(
     mine: QueryBool<'_>,
     target_type: Option<String>,
     target_id: QueryInt<'_>,
-    limit: QueryInt<'_>,
-    cursor: Option<String>,
+    page: PageRequest,
 ) -> Result<Json<Page<Report>>, ApiError> {
-    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
     let status = query_int("status", status)?
         .map(ReportStatus::try_from)
         .transpose()
@@ -186,19 +183,16 @@ async fn confirm(
 /// The caller's notifications, newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "moderation", params(
         ("unread" = Option<bool>, Query, description = "Only the unread ones."),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        Paging,
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<Notification>), (status = "4XX", body = crate::http::error::ErrorBody)))]
-#[get("/notifications?<unread>&<limit>&<cursor>")]
+#[get("/notifications?<unread>")]
 async fn list_notifications(
     app: &State<App>,
     user: AuthUser,
     unread: QueryBool<'_>,
-    limit: QueryInt<'_>,
-    cursor: Option<String>,
+    page: PageRequest,
 ) -> Result<Json<Page<Notification>>, ApiError> {
-    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
     let unread = query_bool("unread", unread)?.unwrap_or(false);
     let rows = app
         .db
@@ -255,19 +249,16 @@ async fn read_all(app: &State<App>, user: AuthUser) -> Result<Status, ApiError> 
 /// The audit log of moderators' and admins' actions, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "operations", params(
         ("actor" = Option<i64>, Query, description = "Only this account's actions."),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        Paging,
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<AuditEntry>), (status = "4XX", body = crate::http::error::ErrorBody)))]
-#[get("/admin/audit?<actor>&<limit>&<cursor>")]
+#[get("/admin/audit?<actor>")]
 async fn audit_log(
     app: &State<App>,
     _admin: Admin,
     actor: QueryInt<'_>,
-    limit: QueryInt<'_>,
-    cursor: Option<String>,
+    page: PageRequest,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
-    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
     let actor = query_int("actor", actor)?;
     let rows = app
         .db

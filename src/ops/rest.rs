@@ -10,9 +10,8 @@ use crate::accounts::App;
 use crate::accounts::auth::{Admin, Moderator};
 use crate::accounts::throttle::{self, AttemptRow};
 use crate::db::now;
-use crate::http::body::{QueryInt, query_int};
 use crate::http::error::{ApiError, code};
-use crate::http::pagination::{Page, PageRequest};
+use crate::http::pagination::{Page, PageRequest, Paging};
 use crate::ops::backup;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -131,10 +130,8 @@ async fn stats(app: &State<App>, _staff: Moderator) -> Result<Json<Stats>, ApiEr
 async fn attempt_page(
     app: &App,
     banned_only: bool,
-    limit: Option<i64>,
-    cursor: Option<String>,
+    page: PageRequest,
 ) -> Result<Json<Page<AttemptRow>>, ApiError> {
-    let page = PageRequest::new(limit, cursor.as_deref())?;
     let rows = app
         .db
         .read(move |c| {
@@ -152,34 +149,30 @@ async fn attempt_page(
 
 /// Failed-login counters, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/attempts", tag = "operations", params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        Paging,
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
-#[get("/admin/attempts?<limit>&<cursor>")]
+#[get("/admin/attempts")]
 async fn attempts(
     app: &State<App>,
     _admin: Admin,
-    limit: QueryInt<'_>,
-    cursor: Option<String>,
+    page: PageRequest,
 ) -> Result<Json<Page<AttemptRow>>, ApiError> {
-    attempt_page(app, false, query_int("limit", limit)?, cursor).await
+    attempt_page(app, false, page).await
 }
 
 /// Login bans in force, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/bans", tag = "operations", params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        Paging,
     ), security(("bearer" = [])),
     responses((status = 200, body = Page<AttemptRow>), (status = "4XX", body = crate::http::error::ErrorBody)))]
-#[get("/admin/bans?<limit>&<cursor>")]
+#[get("/admin/bans")]
 async fn bans(
     app: &State<App>,
     _admin: Admin,
-    limit: QueryInt<'_>,
-    cursor: Option<String>,
+    page: PageRequest,
 ) -> Result<Json<Page<AttemptRow>>, ApiError> {
-    attempt_page(app, true, query_int("limit", limit)?, cursor).await
+    attempt_page(app, true, page).await
 }
 
 /// Lift a login ban and forget its failures (admins).

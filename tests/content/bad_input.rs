@@ -419,3 +419,37 @@ fn null_clears_an_optional_field_and_restores_a_default() {
     assert_eq!(res.status, 200, "{}", res.text);
     assert_eq!(w.value("courses", "title", course), json!("t"));
 }
+
+#[test]
+fn a_rest_body_with_a_field_the_resource_does_not_have_is_refused_and_changes_nothing() {
+    let w = World::new();
+    let course = w.course();
+    let before = w.value("courses", "updated_at", course);
+    let res = w.patch(
+        &format!("/api/v1/courses/{course}"),
+        &w.moderator,
+        json!({"titel": "x"}),
+    );
+    assert_invalid(&res, "titel");
+    assert_eq!(
+        w.value("courses", "updated_at", course),
+        before,
+        "not touched"
+    );
+    let res = w.post(
+        "/api/v1/courses",
+        &w.moderator,
+        json!({"title": "T", "content": "C", "status": "approved"}),
+    );
+    assert_invalid(&res, "status");
+    // A REST body of a route of its own (not a generic resource) too.
+    let res = w.patch("/api/v1/me", &w.alice, json!({"nom": "Dupont"}));
+    assert_invalid(&res, "nom");
+    // The seed face stays lenient: its clients send `token` and other extra fields.
+    let res = w.seed(
+        "/course/modify",
+        Some(&w.moderator),
+        json!({"id": course, "title": "Renamed", "account_id": w.moderator.id, "extra": 1}),
+    );
+    assert_seed_updated(&res);
+}
