@@ -392,3 +392,22 @@ CREATE TABLE audit_log (
     created_at  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
+
+-- version 5
+-- Avatar images live in the database, so that the one file is a whole backup (and what
+-- Litestream replicates). This table is what the avatar folder was: `name` is an avatar's
+-- `path`. An image goes with the avatar row that names it; images no row names yet (moved
+-- in from the old folder) wait for an admin to register them by name.
+CREATE TABLE avatar_images (
+    name         TEXT PRIMARY KEY,
+    bytes        BLOB NOT NULL,
+    content_type TEXT NOT NULL CHECK (content_type IN ('image/png', 'image/jpeg', 'image/webp')),
+    size         INTEGER NOT NULL CHECK (size = length(bytes)),
+    -- Hex SHA-256 of `bytes`: the image's ETag.
+    sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+    created_at   INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER avatars_image_deleted AFTER DELETE ON avatars
+BEGIN DELETE FROM avatar_images WHERE name = OLD.path; END;
+-- The upload quota counts a member's avatars.
+CREATE INDEX avatars_account ON avatars (account_id);

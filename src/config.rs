@@ -15,8 +15,16 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// The SQLite file (`PREAU_DATABASE`).
     pub database: PathBuf,
-    /// Where uploaded files (avatars) live; relative paths are relative to the working directory.
+    /// The folder avatars were kept in before they moved into the database. Read only by the
+    /// start-up import of `{data_dir}/avatars/` (see `community::avatars::import_folder`);
+    /// nothing is written there any more.
     pub data_dir: PathBuf,
+    /// Serve a read-only follower copy (`litestream restore -f`): the file is opened read-only,
+    /// nothing is migrated, and every write answers 503 (code 1504). Needs `jwt_secret`.
+    pub read_only: bool,
+    /// Avatars a member or moderator may keep at once (admins: no limit; 0: members cannot
+    /// upload).
+    pub avatar_quota: i64,
     /// Access token lifetime in seconds.
     pub access_ttl: i64,
     /// Refresh token lifetime in seconds.
@@ -70,6 +78,8 @@ impl Default for Config {
         Config {
             database: PathBuf::from("preau.db"),
             data_dir: PathBuf::from("preau-data"),
+            read_only: false,
+            avatar_quota: 5,
             access_ttl: 3600,
             refresh_ttl: 30 * 24 * 3600,
             login_max_attempts: 3,
@@ -137,6 +147,12 @@ impl Config {
             && secret.len() < 32
         {
             return Err("jwt_secret must be at least 32 characters".into());
+        }
+        if self.read_only && self.jwt_secret.is_none() {
+            return Err("read_only = true needs jwt_secret (PREAU_JWT_SECRET), the primary's own: a read-only replica cannot store a generated one, and its tokens must be the primary's".into());
+        }
+        if self.avatar_quota < 0 {
+            return Err("avatar_quota must be 0 or more".into());
         }
         if self.hash_concurrency == 0 || self.pool_size == 0 {
             return Err("hash_concurrency and pool_size must be at least 1".into());

@@ -3,7 +3,6 @@
 //! fields a seed adds, and — for our own faults — the source, logged once when answered. Its
 //! rendering as the JSON envelope is `http::error`'s.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use rocket::http::Status;
@@ -35,6 +34,8 @@ pub mod code {
     pub const TOO_LARGE: u32 = 1413;
     pub const UNSUPPORTED: u32 = 1415;
     pub const BUSY: u32 = 1503;
+    /// A write sent to a read-only replica (`read_only = true`): send it to the primary.
+    pub const READ_ONLY: u32 = 1504;
     pub const INTERNAL: u32 = 500;
 }
 
@@ -58,7 +59,7 @@ pub struct ApiError {
     /// The envelope's `status`: the HTTP status, or 700 for a ban (sent as HTTP 429).
     pub status: u16,
     pub code: u32,
-    pub error: Cow<'static, str>,
+    pub error: &'static str,
     pub message: String,
     /// Fields a seed adds to the envelope (`attempts`, `ban_duration`, …).
     pub extra: Map<String, Value>,
@@ -74,13 +75,13 @@ impl ApiError {
     pub fn new(
         status: u16,
         code: u32,
-        error: impl Into<Cow<'static, str>>,
+        error: &'static str,
         message: impl Into<String>,
     ) -> Self {
         ApiError {
             status,
             code,
-            error: error.into(),
+            error,
             message: message.into(),
             extra: Map::new(),
             retry_after: None,
@@ -177,6 +178,16 @@ impl ApiError {
         .retry_after(1)
     }
 
+    /// A write on a read-only replica (`read_only = true`), whatever the route and face.
+    pub fn read_only() -> Self {
+        ApiError::new(
+            503,
+            code::READ_ONLY,
+            "Service Unavailable",
+            "read-only replica: send writes to the primary.",
+        )
+    }
+
     /// A fault of ours. The detail goes to the log when the answer is sent, never to the
     /// client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -206,6 +217,11 @@ impl ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        // A write that reached a read-only connection without going through `Db::write` (a
+        // replica opens its file read-only): the replica's answer, not a 500.
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+            return ApiError::read_only();
+        }
         ApiError::from_source(e)
     }
 }

@@ -343,8 +343,11 @@ pub async fn update_profile(
             if let Some(Some(g)) = group_id {
                 exists(tx, "groups", g, "group_id")?;
             }
-            if let Some(Some(a)) = avatar_id {
-                exists(tx, "avatars", a, "avatar_id")?;
+            // One of the account's own avatars or an admin's (keeping the current one is fine).
+            if let Some(Some(a)) = avatar_id
+                && before.avatar_id != Some(a)
+            {
+                crate::community::avatars::check_choice(tx, id, a)?;
             }
             let email_changed = matches!(&email, Some(e) if e.as_deref().map(str::to_lowercase) != before.email.as_deref().map(str::to_lowercase));
             tx.execute(
@@ -514,6 +517,10 @@ pub async fn delete(app: &App, user: &AuthUser, id: i64) -> Result<(), ApiError>
         .write(move |tx| {
             let target = model::get(tx, id)?;
             keep_an_admin(tx, &target)?;
+            // A member's avatars (and their images) go with them; an admin's stay, shared.
+            if target.level != Level::Admin {
+                tx.execute("DELETE FROM avatars WHERE account_id = ?1", [id])?;
+            }
             tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
             crate::accounts::throttle::forget_account(tx, id)?;
             if actor != id {

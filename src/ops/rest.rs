@@ -30,6 +30,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub struct Health {
     pub status: &'static str,
     pub database: &'static str,
+    /// A read-only replica (`read_only = true`): every write answers 503/1504.
+    pub read_only: bool,
 }
 
 /// 200 when the database answers, 503 otherwise.
@@ -51,6 +53,7 @@ pub async fn health(app: &State<App>) -> Result<Json<Health>, ApiError> {
     Ok(Json(Health {
         status: "ok",
         database: "ok",
+        read_only: app.db.is_read_only(),
     }))
 }
 
