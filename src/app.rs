@@ -8,6 +8,7 @@ use rocket::{Build, Rocket};
 use rusqlite::Connection;
 
 use crate::accounts::mail::Mailer;
+use crate::accounts::outbox::Outbox;
 use crate::accounts::passwords::{Passwords, random_text};
 use crate::accounts::throttle::Limits;
 use crate::accounts::tokens::{Claims, Tokens};
@@ -29,6 +30,8 @@ pub struct Inner {
     pub passwords: Passwords,
     pub mailer: Mailer,
     pub limits: Limits,
+    /// The mail outbox's worker (issue 16); it stops when the app is dropped.
+    pub outbox: Outbox,
 }
 
 impl Deref for App {
@@ -56,6 +59,7 @@ impl App {
         let passwords = Passwords::new(config.hash_concurrency, config.hash_queue)?;
         let mailer = Mailer::new(&config)?;
         let limits = Limits::from(&config);
+        let outbox = Outbox::start(db.clone(), &config)?;
         Ok(App(Arc::new(Inner {
             config,
             db,
@@ -63,6 +67,7 @@ impl App {
             passwords,
             mailer,
             limits,
+            outbox,
         })))
     }
 

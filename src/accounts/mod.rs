@@ -2,10 +2,16 @@
 //! faces that expose them (REST `/api/v1`, seed 001/002 `/auth/*`, seed 000 `/login/…`, seed
 //! 003 user API).
 
+pub mod email_change;
+pub mod export;
+pub mod letters;
 pub mod mail;
 pub mod model;
+pub mod outbox;
 pub mod passwords;
+pub mod reset;
 pub mod rest;
+pub mod session_list;
 pub mod seed_auth;
 pub mod seed_modify;
 pub mod seed_users;
@@ -26,6 +32,12 @@ pub const REFRESH_COOKIE: &str = "preau_refresh";
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/api/v1", rest::routes())
+        .mount("/api/v1", reset::api_routes())
+        .mount("/api/v1", outbox::routes())
+        .mount("/api/v1", session_list::routes())
+        .mount("/api/v1", email_change::routes())
+        .mount("/api/v1", export::routes())
+        .mount("/", reset::page_routes())
         .mount("/", seed_auth::routes())
         .mount("/", seed_users::routes())
         .mount("/", seed_modify::routes())

@@ -35,9 +35,15 @@ fn session_body(s: &Session) -> Value {
 async fn register(
     app: &State<App>,
     jar: &CookieJar<'_>,
+    client: rest::Client,
     body: JsonBody<RegisterBody>,
 ) -> Result<Custom<Json<Value>>, ApiError> {
-    let done = service::register(app, body.0.into_registration()?).await?;
+    let mut registration = body.0.into_registration()?;
+    registration.locale = client.locale.0;
+    let done = service::register(app, registration).await?;
+    if let Some(s) = &done.session {
+        client.record(app, &s.refresh_token).await?;
+    }
     let a = &done.account;
     let mut out = json!({
         "error": null, "token": null, "refresh_token": null, "ttl": app.tokens.ttl,
@@ -55,6 +61,7 @@ async fn register(
 async fn login(
     app: &State<App>,
     ip: ClientIp,
+    client: rest::Client,
     jar: &CookieJar<'_>,
     body: JsonBody<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -62,6 +69,7 @@ async fn login(
     let session = sessions::login(app, &login, &password, &ip.key())
         .await
         .map_err(|e| e.into_api(app))?;
+    client.record(app, &session.refresh_token).await?;
     set_refresh_cookie(jar, app, &session.refresh_token);
     Ok(Json(session_body(&session)))
 }
@@ -71,9 +79,11 @@ async fn refresh(
     app: &State<App>,
     bearer: BearerToken,
     jar: &CookieJar<'_>,
+    client: rest::Client,
     body: JsonBody<RefreshBody>,
 ) -> Result<Json<Value>, ApiError> {
     let session = rest::refresh_session(app, &bearer, jar, body.0.refresh_token).await?;
+    client.record(app, &session.refresh_token).await?;
     Ok(Json(session_body(&session)))
 }
 

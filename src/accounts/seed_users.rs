@@ -89,6 +89,7 @@ async fn register(app: &State<App>, params: Params) -> Result<Json<Value>, ApiEr
         firstname: params.str_any(&["prenom", "firstname"])?,
         lastname: params.str_any(&["nom", "lastname"])?,
         birthdate: params.str("birthdate")?,
+        ..Registration::default()
     };
     service::register(app, registration).await?;
     Ok(ok())
