@@ -9,6 +9,12 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod mail_outbox;
+mod mail_smtp;
+mod password_reset;
+mod registration;
+mod sessions_export;
+mod smtp;
 mod rest;
 mod seed_auth;
 mod seed_login_path;
