@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod mail_outbox;
 mod mail_smtp;
+mod openapi_accounts;
 mod password_reset;
 mod registration;
 mod sessions_export;
