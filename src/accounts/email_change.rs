@@ -41,7 +41,10 @@ pub fn start(app: &App, conn: &Connection, account: &Account, email: &str) -> Re
         )
         .with("field", "email"));
     }
-    conn.execute("DELETE FROM email_changes WHERE account_id = ?1", [account.id])?;
+    conn.execute(
+        "DELETE FROM email_changes WHERE account_id = ?1",
+        [account.id],
+    )?;
     let token = random_text(24);
     conn.execute(
         "INSERT INTO email_changes (token_hash, account_id, email, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -61,7 +64,10 @@ pub fn start(app: &App, conn: &Connection, account: &Account, email: &str) -> Re
 
 /// Forgets a pending change (the member set their email again, or removed it).
 pub fn cancel(conn: &Connection, account_id: i64) -> Result<(), ApiError> {
-    conn.execute("DELETE FROM email_changes WHERE account_id = ?1", [account_id])?;
+    conn.execute(
+        "DELETE FROM email_changes WHERE account_id = ?1",
+        [account_id],
+    )?;
     conn.execute(
         "UPDATE accounts SET pending_email = NULL WHERE id = ?1",
         [account_id],
@@ -124,15 +130,23 @@ pub async fn confirm(app: &App, token: &str) -> Result<EmailChanged, ApiError> {
     params(("token" = Option<String>, Query, description = "The token of the link.")),
     responses((status = 200, body = EmailChanged), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/auth/email-change/confirm?<token>")]
-async fn confirm_get(app: &State<App>, token: Option<String>) -> Result<Json<EmailChanged>, ApiError> {
-    Ok(Json(confirm(app, token.as_deref().unwrap_or_default()).await?))
+async fn confirm_get(
+    app: &State<App>,
+    token: Option<String>,
+) -> Result<Json<EmailChanged>, ApiError> {
+    Ok(Json(
+        confirm(app, token.as_deref().unwrap_or_default()).await?,
+    ))
 }
 
 /// Confirm a new email address with the token of its link.
 #[utoipa::path(post, path = "/api/v1/auth/email-change/confirm", tag = "auth", request_body = EmailChangeBody,
     responses((status = 200, body = EmailChanged), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/auth/email-change/confirm", data = "<body>")]
-async fn confirm_post(app: &State<App>, body: JsonBody<EmailChangeBody>) -> Result<Json<EmailChanged>, ApiError> {
+async fn confirm_post(
+    app: &State<App>,
+    body: JsonBody<EmailChangeBody>,
+) -> Result<Json<EmailChanged>, ApiError> {
     Ok(Json(confirm(app, &body.0.token).await?))
 }
 

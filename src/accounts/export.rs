@@ -40,7 +40,11 @@ fn value_of(v: ValueRef<'_>) -> Value {
 
 fn rows(conn: &Connection, sql: &str, id: i64) -> Result<Vec<Value>, ApiError> {
     let mut stmt = conn.prepare(sql)?;
-    let names: Vec<String> = stmt.column_names().iter().map(|s| (*s).to_owned()).collect();
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     let mut out = Vec::new();
     let mut rows = stmt.query([id])?;
     while let Some(r) = rows.next()? {
@@ -73,16 +77,28 @@ pub fn document(conn: &Connection, account_id: i64) -> Result<Value, ApiError> {
     let mut data = Map::new();
     for t in &tables {
         // The names come from the schema itself, not from the request.
-        let found = rows(conn, &format!("SELECT * FROM \"{t}\" WHERE account_id = ?1"), account_id)?;
+        let found = rows(
+            conn,
+            &format!("SELECT * FROM \"{t}\" WHERE account_id = ?1"),
+            account_id,
+        )?;
         data.insert(t.clone(), Value::Array(found));
     }
     data.insert(
         "grades_given".into(),
-        Value::Array(rows(conn, "SELECT * FROM grades WHERE grader_id = ?1", account_id)?),
+        Value::Array(rows(
+            conn,
+            "SELECT * FROM grades WHERE grader_id = ?1",
+            account_id,
+        )?),
     );
     data.insert(
         "reports_filed".into(),
-        Value::Array(rows(conn, "SELECT * FROM reports WHERE reporter_id = ?1", account_id)?),
+        Value::Array(rows(
+            conn,
+            "SELECT * FROM reports WHERE reporter_id = ?1",
+            account_id,
+        )?),
     );
     Ok(json!({
         "format": "preau-export/1",

@@ -129,10 +129,7 @@ fn compose(
     for p in before {
         html.push_str(&format!("<p>{}</p>", escape(p)));
     }
-    html.push_str(&format!(
-        "<p><a href=\"{0}\">{0}</a></p>",
-        escape(link)
-    ));
+    html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(link)));
     for p in after {
         html.push_str(&format!("<p>{}</p>", escape(p)));
     }

@@ -35,8 +35,8 @@ pub struct Outgoing {
 fn tls_parameters(host: &str, config: &Config) -> Result<TlsParameters, String> {
     let mut builder = TlsParameters::builder(host.to_owned());
     if let Some(path) = &config.smtp_ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("smtp_ca_file {}: {e}", path.display()))?;
+        let pem =
+            std::fs::read(path).map_err(|e| format!("smtp_ca_file {}: {e}", path.display()))?;
         let cert = Certificate::from_pem(&pem)
             .map_err(|e| format!("smtp_ca_file {}: {e}", path.display()))?;
         builder = builder.add_root_certificate(cert);

@@ -247,7 +247,11 @@ impl AccountView {
                 None
             },
             created_at: a.created_at,
-            pending_email: if private { a.pending_email.clone() } else { None },
+            pending_email: if private {
+                a.pending_email.clone()
+            } else {
+                None
+            },
             locale: if private { a.locale.clone() } else { None },
             must_set_password: private.then_some(a.must_set_password),
         }

@@ -20,6 +20,7 @@ use crate::accounts::mail::{Mailer, Outgoing};
 use crate::app::App;
 use crate::config::Config;
 use crate::db::{Db, now};
+use crate::http::body::{QueryInt, query_int};
 use crate::http::error::ApiError;
 use crate::http::guards::Admin;
 use crate::http::logging::{log_error, log_warn};
@@ -121,7 +122,9 @@ fn worker(
                     if let Err((e, _)) = &result {
                         log_warn(&format!("email {} not sent: {e}", message.id));
                     }
-                    if let Err(e) = runtime.block_on(db.write(move |tx| finish(tx, message.id, result, policy))) {
+                    if let Err(e) =
+                        runtime.block_on(db.write(move |tx| finish(tx, message.id, result, policy)))
+                    {
                         log_error(&format!("mail outbox: {}", e.message));
                     }
                 }
@@ -188,9 +191,8 @@ fn finish(
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             let next = now + backoff(policy, attempts);
-            let give_up = permanent
-                || attempts >= policy.max_attempts
-                || next >= created_at + policy.max_age;
+            let give_up =
+                permanent || attempts >= policy.max_attempts || next >= created_at + policy.max_age;
             let error: String = error.chars().take(500).collect();
             tx.execute(
                 "UPDATE mail_outbox SET status = CASE WHEN ?2 THEN 'failed' ELSE 'pending' END,
@@ -277,15 +279,18 @@ async fn list_mail(
     app: &State<App>,
     _admin: Admin,
     status: Option<String>,
-    limit: crate::http::body::QueryInt<'_>,
+    limit: QueryInt<'_>,
     cursor: Option<String>,
 ) -> Result<Json<Page<MailRow>>, ApiError> {
-    let page = PageRequest::new(crate::http::body::query_int("limit", limit)?, cursor.as_deref())?;
+    let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
     let status = status.filter(|s| !s.is_empty());
     if let Some(s) = &status
         && !["pending", "failed", "sent"].contains(&s.as_str())
     {
-        return Err(ApiError::invalid("status", "must be pending, failed or sent"));
+        return Err(ApiError::invalid(
+            "status",
+            "must be pending, failed or sent",
+        ));
     }
     let rows = app
         .db

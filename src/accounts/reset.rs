@@ -85,7 +85,11 @@ pub fn check_registration(config: &Config, email: Option<&str>) -> Result<(), Ap
     }
     let allowed = email
         .and_then(|e| e.rsplit_once('@'))
-        .is_some_and(|(_, d)| domains.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(d)));
+        .is_some_and(|(_, d)| {
+            domains
+                .iter()
+                .any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(d))
+        });
     if allowed {
         Ok(())
     } else {
@@ -130,7 +134,12 @@ fn new_link(
 }
 
 /// Counts one request under `key`; `Some(seconds)` once past `max` in the window.
-fn count_request(conn: &Connection, key: &str, max: i64, now: i64) -> Result<Option<i64>, ApiError> {
+fn count_request(
+    conn: &Connection,
+    key: &str,
+    max: i64,
+    now: i64,
+) -> Result<Option<i64>, ApiError> {
     let (start, count): (i64, i64) = conn.query_row(
         "INSERT INTO reset_requests (key, window_start, count) VALUES (?1, ?2, 1)
          ON CONFLICT (key) DO UPDATE SET
@@ -180,14 +189,23 @@ pub async fn request_reset(
         return Err(ApiError::missing("login"));
     }
     if login.chars().count() > model::EMAIL_MAX {
-        return Err(ApiError::invalid("login", format!("must be at most {} characters", model::EMAIL_MAX)));
+        return Err(ApiError::invalid(
+            "login",
+            format!("must be at most {} characters", model::EMAIL_MAX),
+        ));
     }
     // The same work whatever the account: the token is drawn and hashed before we know.
     let token = random_text(32);
     let hash = link_hash(&token);
     let link = app.mailer.password_link(&token);
-    let (login_key, ip_key) = (format!("login:{}", login.to_lowercase()), format!("ip:{ip}"));
-    let (max_login, max_ip) = (app.config.password_reset_max_per_login, app.config.password_reset_max_per_ip);
+    let (login_key, ip_key) = (
+        format!("login:{}", login.to_lowercase()),
+        format!("ip:{ip}"),
+    );
+    let (max_login, max_ip) = (
+        app.config.password_reset_max_per_login,
+        app.config.password_reset_max_per_ip,
+    );
     let ttl = app.config.password_reset_ttl;
     let school = app.config.school_name.clone();
     let fallback = request_locale.unwrap_or_else(|| default_locale(app));
@@ -289,12 +307,24 @@ fn find_link(conn: &Connection, hash: &[u8]) -> Result<LinkRow, ApiError> {
         )
         .optional()?;
     let bad = |code: u32, error: &'static str, why: &str| {
-        ApiError::new(400, code, error, format!("This link {why}: ask for a new one.")).with("field", "token")
+        ApiError::new(
+            400,
+            code,
+            error,
+            format!("This link {why}: ask for a new one."),
+        )
+        .with("field", "token")
     };
     match row {
         None => Err(bad(code::LINK_INVALID, "Invalid Link", "is not valid")),
-        Some(r) if r.used_at.is_some() => Err(bad(code::LINK_USED, "Link Already Used", "was already used or replaced by a newer one")),
-        Some(r) if r.expires_at <= now() => Err(bad(code::LINK_EXPIRED, "Link Expired", "has expired")),
+        Some(r) if r.used_at.is_some() => Err(bad(
+            code::LINK_USED,
+            "Link Already Used",
+            "was already used or replaced by a newer one",
+        )),
+        Some(r) if r.expires_at <= now() => {
+            Err(bad(code::LINK_EXPIRED, "Link Expired", "has expired"))
+        }
         Some(r) => Ok(r),
     }
 }
@@ -406,14 +436,20 @@ pub async fn setup_link(
             let emailed = match (&account.email, send_email) {
                 (Some(email), true) => {
                     let locale = Locale::of_account(tx, account.id, fallback)?;
-                    let letter = letters::setup(&app2.config.school_name, locale, &account.username, &link);
+                    let letter =
+                        letters::setup(&app2.config.school_name, locale, &account.username, &link);
                     outbox::enqueue(tx, Some(account.id), email, &letter)?;
                     true
                 }
                 _ => false,
             };
             audit::record(tx, actor, "setup_link", "account", account.id, None)?;
-            Ok(SetupLink { account_id: account.id, link, expires_at, emailed })
+            Ok(SetupLink {
+                account_id: account.id,
+                link,
+                expires_at,
+                emailed,
+            })
         })
         .await?;
     if made.emailed {
@@ -523,10 +559,12 @@ async fn invite(
         .await?;
     let setup = setup_link(app, actor, id, b.send_email, locale.0).await?;
     let account = app.db.read(move |c| model::get(c, id)).await?;
-    Ok(Created::new(format!("/api/v1/accounts/{id}")).body(Json(Invited {
-        account: AccountView::of(&account, true, now()),
-        setup,
-    })))
+    Ok(
+        Created::new(format!("/api/v1/accounts/{id}")).body(Json(Invited {
+            account: AccountView::of(&account, true, now()),
+            setup,
+        })),
+    )
 }
 
 // ---- the page the link opens -----------------------------------------------------------
@@ -558,7 +596,12 @@ fn reset_page() -> Page {
 }
 
 pub fn api_routes() -> Vec<rocket::Route> {
-    routes![password_reset, password_reset_confirm, make_setup_link, invite]
+    routes![
+        password_reset,
+        password_reset_confirm,
+        make_setup_link,
+        invite
+    ]
 }
 
 pub fn page_routes() -> Vec<rocket::Route> {
@@ -574,7 +617,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The start-up warning when `public_url` — the address every email link uses — is left at
 /// its default while the server listens elsewhere: the links would point to nowhere.
-pub fn public_url_warning(public_url: &str, address: std::net::IpAddr, port: u16) -> Option<String> {
+pub fn public_url_warning(
+    public_url: &str,
+    address: std::net::IpAddr,
+    port: u16,
+) -> Option<String> {
     let default = Config::default().public_url;
     let listens_as_default = address.is_loopback() && port == 8000;
     (public_url.trim_end_matches('/') == default && !listens_as_default).then(|| {
@@ -590,10 +637,26 @@ mod tests {
 
     #[test]
     fn the_default_public_url_is_fine_only_on_the_default_address() {
-        let lo: std::net::IpAddr = "127.0.0.1".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        let lo: std::net::IpAddr = "127.0.0.1"
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
         assert!(public_url_warning("http://localhost:8000", lo, 8000).is_none());
         assert!(public_url_warning("http://localhost:8000", lo, 9000).is_some());
-        assert!(public_url_warning("http://localhost:8000/", std::net::IpAddr::from([0, 0, 0, 0]), 8000).is_some());
-        assert!(public_url_warning("https://school.example", std::net::IpAddr::from([0, 0, 0, 0]), 80).is_none());
+        assert!(
+            public_url_warning(
+                "http://localhost:8000/",
+                std::net::IpAddr::from([0, 0, 0, 0]),
+                8000
+            )
+            .is_some()
+        );
+        assert!(
+            public_url_warning(
+                "https://school.example",
+                std::net::IpAddr::from([0, 0, 0, 0]),
+                80
+            )
+            .is_none()
+        );
     }
 }

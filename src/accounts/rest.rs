@@ -267,7 +267,13 @@ pub struct Client {
 impl Client {
     /// Notes where the session of `refresh_token` was opened or renewed from.
     pub async fn record(&self, app: &App, refresh_token: &str) -> Result<(), ApiError> {
-        crate::accounts::session_list::record_client(app, refresh_token, &self.ip.key(), &self.user_agent).await
+        crate::accounts::session_list::record_client(
+            app,
+            refresh_token,
+            &self.ip.key(),
+            &self.user_agent,
+        )
+        .await
     }
 }
 
@@ -277,9 +283,18 @@ impl<'r> rocket::request::FromRequest<'r> for Client {
 
     async fn from_request(req: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, ()> {
         let ip = rocket::outcome::try_outcome!(req.guard::<ClientIp>().await);
-        let user_agent = rocket::outcome::try_outcome!(req.guard::<crate::accounts::session_list::UserAgent>().await);
-        let locale = rocket::outcome::try_outcome!(req.guard::<crate::accounts::letters::RequestLocale>().await);
-        rocket::request::Outcome::Success(Client { ip, user_agent, locale })
+        let user_agent = rocket::outcome::try_outcome!(
+            req.guard::<crate::accounts::session_list::UserAgent>()
+                .await
+        );
+        let locale = rocket::outcome::try_outcome!(
+            req.guard::<crate::accounts::letters::RequestLocale>().await
+        );
+        rocket::request::Outcome::Success(Client {
+            ip,
+            user_agent,
+            locale,
+        })
     }
 }
 

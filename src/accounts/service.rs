@@ -86,7 +86,10 @@ pub async fn register(app: &App, r: Registration) -> Result<Registered, ApiError
         .write(move |tx| {
             let id = model::insert(tx, &new, crate::db::now_ms())?;
             if let Some(l) = locale {
-                tx.execute("UPDATE accounts SET locale = ?2 WHERE id = ?1", params![id, l.as_str()])?;
+                tx.execute(
+                    "UPDATE accounts SET locale = ?2 WHERE id = ?1",
+                    params![id, l.as_str()],
+                )?;
             }
             let account = model::get(tx, id)?;
             let confirmation = match &account.email {

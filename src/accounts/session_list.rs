@@ -30,7 +30,12 @@ impl<'r> FromRequest<'r> for UserAgent {
         request::Outcome::Success(UserAgent(
             req.headers()
                 .get_one("User-Agent")
-                .map(|ua| ua.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect())
+                .map(|ua| {
+                    ua.chars()
+                        .filter(|c| !c.is_control())
+                        .take(USER_AGENT_MAX)
+                        .collect()
+                })
                 .filter(|ua: &String| !ua.is_empty()),
         ))
     }
@@ -38,7 +43,12 @@ impl<'r> FromRequest<'r> for UserAgent {
 
 /// Notes where the refresh token `token` was issued to (called by the routes right after a
 /// login, registration or refresh hands it out).
-pub async fn record_client(app: &App, token: &str, ip: &str, user_agent: &UserAgent) -> Result<(), ApiError> {
+pub async fn record_client(
+    app: &App,
+    token: &str,
+    ip: &str,
+    user_agent: &UserAgent,
+) -> Result<(), ApiError> {
     if token.is_empty() {
         return Ok(());
     }
@@ -72,7 +82,11 @@ pub struct SessionView {
 }
 
 /// The open sessions of `account_id`, most recently used first.
-pub fn list(conn: &Connection, account_id: i64, current: Option<&str>) -> Result<Vec<SessionView>, ApiError> {
+pub fn list(
+    conn: &Connection,
+    account_id: i64,
+    current: Option<&str>,
+) -> Result<Vec<SessionView>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT MIN(t.id), t.family, MIN(t.created_at), MAX(t.created_at), MAX(t.expires_at),
                 (SELECT client_ip FROM refresh_tokens x WHERE x.family = t.family AND x.client_ip IS NOT NULL ORDER BY x.id DESC LIMIT 1),
@@ -119,7 +133,9 @@ fn not_found(id: i64) -> ApiError {
 #[get("/me/sessions")]
 async fn my_sessions(app: &State<App>, user: AuthUser) -> Result<Json<Vec<SessionView>>, ApiError> {
     let (id, current) = (user.id, user.session.clone());
-    Ok(Json(app.db.read(move |c| list(c, id, Some(&current))).await?))
+    Ok(Json(
+        app.db.read(move |c| list(c, id, Some(&current))).await?,
+    ))
 }
 
 /// End one of the caller's sessions: its refresh token and access tokens stop working at once.
@@ -139,7 +155,11 @@ async fn end_my_session(app: &State<App>, user: AuthUser, id: i64) -> Result<Sta
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/sessions", tag = "accounts", params(("id" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 200, body = Vec<SessionView>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/accounts/<id>/sessions")]
-async fn account_sessions(app: &State<App>, admin: Admin, id: i64) -> Result<Json<Vec<SessionView>>, ApiError> {
+async fn account_sessions(
+    app: &State<App>,
+    admin: Admin,
+    id: i64,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
     let current = admin.0.session.clone();
     Ok(Json(
         app.db
@@ -156,7 +176,12 @@ async fn account_sessions(app: &State<App>, admin: Admin, id: i64) -> Result<Jso
     params(("id" = i64, Path, minimum = 1), ("session" = i64, Path, minimum = 1)), security(("bearer" = [])),
     responses((status = 204), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[delete("/accounts/<id>/sessions/<session>")]
-async fn end_account_session(app: &State<App>, _admin: Admin, id: i64, session: i64) -> Result<Status, ApiError> {
+async fn end_account_session(
+    app: &State<App>,
+    _admin: Admin,
+    id: i64,
+    session: i64,
+) -> Result<Status, ApiError> {
     if app.db.write(move |tx| end(tx, id, session)).await? {
         Ok(Status::NoContent)
     } else {
@@ -165,7 +190,12 @@ async fn end_account_session(app: &State<App>, _admin: Admin, id: i64, session: 
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![my_sessions, end_my_session, account_sessions, end_account_session]
+    routes![
+        my_sessions,
+        end_my_session,
+        account_sessions,
+        end_account_session
+    ]
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

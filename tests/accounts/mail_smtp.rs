@@ -30,7 +30,10 @@ fn outbox_status(app: &TestApp, recipient: &str) -> String {
 fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let started = std::time::Instant::now();
     while !f() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{what} within a minute");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{what} within a minute"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
@@ -52,8 +55,16 @@ fn confirmation_reset_and_email_change_arrive_over_plain_smtp_with_working_links
     assert!(m["html"].as_str().unwrap().contains("<a href="), "{m}");
     let res = app.get(path_of(&link_of(&m))).fetch();
     assert_eq!(res.status, 200, "{}", res.text);
-    assert_eq!(app.scalar("SELECT email_confirmed FROM accounts WHERE id = ?1", [user.id]), 1);
-    wait_until("the confirmation is marked sent", || outbox_status(&app, "alice@example.org") == "sent");
+    assert_eq!(
+        app.scalar(
+            "SELECT email_confirmed FROM accounts WHERE id = ?1",
+            [user.id]
+        ),
+        1
+    );
+    wait_until("the confirmation is marked sent", || {
+        outbox_status(&app, "alice@example.org") == "sent"
+    });
 
     // The password reset.
     let res = app.post_json("/api/v1/auth/password-reset", json!({"login": "alice"}));
@@ -62,7 +73,10 @@ fn confirmation_reset_and_email_change_arrive_over_plain_smtp_with_working_links
     assert_eq!(m["rcpt"], json!(["alice@example.org"]));
     assert_eq!(m["subject"], json!("Choose a new École Test password"));
     let link = link_of(&m);
-    assert!(link.starts_with("http://localhost:8000/reset?token="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:8000/reset?token="),
+        "{link}"
+    );
     let page = app.get(path_of(&link)).fetch();
     assert_eq!(page.status, 200);
     assert!(page.text.contains("reset-page.js"), "{}", page.text);
@@ -83,12 +97,17 @@ fn confirmation_reset_and_email_change_arrive_over_plain_smtp_with_working_links
     assert_eq!(res.status, 200, "{}", res.text);
     let m = server.wait_for(3).remove(2);
     assert_eq!(m["rcpt"], json!(["alice.new@example.org"]));
-    assert_eq!(m["subject"], json!("Confirm your new École Test email address"));
+    assert_eq!(
+        m["subject"],
+        json!("Confirm your new École Test email address")
+    );
     let res = app.get(path_of(&link_of(&m))).fetch();
     assert_eq!(res.status, 200, "{}", res.text);
     let email: String = app
         .db()
-        .query_row("SELECT email FROM accounts WHERE id = ?1", [user.id], |r| r.get(0))
+        .query_row("SELECT email FROM accounts WHERE id = ?1", [user.id], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(email, "alice.new@example.org");
     assert_eq!(server.messages().len(), 3, "each message once");
@@ -122,7 +141,11 @@ fn a_server_certificate_no_trusted_ca_signed_gets_no_mail() {
     let app = app_for(server.port, "starttls", None);
     app.register("alice");
     wait_until("an attempt failed", || {
-        app.maybe("SELECT attempts FROM mail_outbox WHERE last_error IS NOT NULL", []).is_some()
+        app.maybe(
+            "SELECT attempts FROM mail_outbox WHERE last_error IS NOT NULL",
+            [],
+        )
+        .is_some()
     });
     assert_eq!(outbox_status(&app, "alice@example.org"), "pending");
     assert!(server.messages().is_empty());
@@ -150,7 +173,10 @@ fn mail_waits_while_smtp_is_down_and_arrives_once_when_it_is_back() {
     wait_until("both marked sent", || {
         app.scalar("SELECT COUNT(*) FROM mail_outbox WHERE status = 'sent'", []) == 2
     });
-    let mut rcpts: Vec<String> = got.iter().map(|m| m["rcpt"][0].as_str().unwrap().to_owned()).collect();
+    let mut rcpts: Vec<String> = got
+        .iter()
+        .map(|m| m["rcpt"][0].as_str().unwrap().to_owned())
+        .collect();
     rcpts.sort();
     assert_eq!(rcpts, ["alice@example.org", "bob@example.org"]);
     // Nothing more comes: each message once.

@@ -32,7 +32,10 @@ fn openapi_documents_the_routes_of_reset_outbox_sessions_and_export() {
     let app = TestApp::new();
     let doc = app.get("/api/v1/openapi.json").fetch().body;
     for (method, path) in ROUTES {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
         // Mounted too: the route exists in Rocket.
         let mounted = app.client.rocket().routes().any(|r| {
             r.method.as_str().eq_ignore_ascii_case(method)
@@ -46,9 +49,19 @@ fn openapi_documents_the_routes_of_reset_outbox_sessions_and_export() {
 fn openapi_requires_the_required_body_fields() {
     let app = TestApp::new();
     let doc = app.get("/api/v1/openapi.json").fetch().body;
-    let required = |method: &str, path: &str| schema(&doc, &doc["paths"][path][method])["required"].clone();
-    assert_eq!(required("post", "/api/v1/auth/password-reset"), json!(["login"]));
-    assert_eq!(required("post", "/api/v1/auth/password-reset/confirm"), json!(["token", "password"]));
+    let required =
+        |method: &str, path: &str| schema(&doc, &doc["paths"][path][method])["required"].clone();
+    assert_eq!(
+        required("post", "/api/v1/auth/password-reset"),
+        json!(["login"])
+    );
+    assert_eq!(
+        required("post", "/api/v1/auth/password-reset/confirm"),
+        json!(["token", "password"])
+    );
     assert_eq!(required("post", "/api/v1/accounts"), json!(["username"]));
-    assert_eq!(required("post", "/api/v1/auth/email-change/confirm"), json!(["token"]));
+    assert_eq!(
+        required("post", "/api/v1/auth/email-change/confirm"),
+        json!(["token"])
+    );
 }

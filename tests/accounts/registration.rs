@@ -10,7 +10,8 @@ fn every_face(app: &TestApp, name: &str, email: &str) -> Vec<crate::common::Resp
     vec![
         app.post_json("/api/v1/auth/register", body.clone()),
         app.post_json("/auth/register", body.clone()),
-        app.post(format!("/register?data={}", enc(&body.to_string()))).fetch(),
+        app.post(format!("/register?data={}", enc(&body.to_string())))
+            .fetch(),
     ]
 }
 
@@ -53,6 +54,8 @@ fn an_unknown_registration_setting_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = crate::common::test_config(&dir);
     config.registration = "sometimes".into();
-    let err = preau::build(config).err().expect("refused");
+    let Err(err) = preau::build(config) else {
+        panic!("an unknown registration setting is refused")
+    };
     assert!(err.contains("registration"), "{err}");
 }

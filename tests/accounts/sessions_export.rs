@@ -30,13 +30,24 @@ fn sessions_list_each_open_session_with_its_address_and_agent() {
     let list = res.body.as_array().unwrap();
     // The registration's own session and the two logins.
     assert_eq!(list.len(), 3, "{}", res.text);
-    let laptop_row = list.iter().find(|s| s["user_agent"] == json!("Laptop Firefox")).unwrap();
+    let laptop_row = list
+        .iter()
+        .find(|s| s["user_agent"] == json!("Laptop Firefox"))
+        .unwrap();
     assert_eq!(laptop_row["client_ip"], json!("10.5.0.1"));
     assert_eq!(laptop_row["current"], json!(true));
-    let phone_row = list.iter().find(|s| s["user_agent"] == json!("Phone Safari")).unwrap();
+    let phone_row = list
+        .iter()
+        .find(|s| s["user_agent"] == json!("Phone Safari"))
+        .unwrap();
     assert_eq!(phone_row["current"], json!(false));
-    assert!(phone_row["created_at"].as_i64().unwrap() <= phone_row["last_used_at"].as_i64().unwrap());
-    assert_eq!(list.iter().filter(|s| s["current"] == json!(true)).count(), 1);
+    assert!(
+        phone_row["created_at"].as_i64().unwrap() <= phone_row["last_used_at"].as_i64().unwrap()
+    );
+    assert_eq!(
+        list.iter().filter(|s| s["current"] == json!(true)).count(),
+        1
+    );
     let _ = (phone, user);
 }
 
@@ -54,7 +65,12 @@ fn a_refresh_keeps_its_session_and_notes_the_new_address() {
     assert_eq!(res.status, 200, "{}", res.text);
     let token = res.body["token"].as_str().unwrap();
     let list = app.get("/api/v1/me/sessions").bearer(token).fetch().body;
-    let current: Vec<_> = list.as_array().unwrap().iter().filter(|s| s["current"] == json!(true)).collect();
+    let current: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["current"] == json!(true))
+        .collect();
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["client_ip"], json!("10.5.0.9"));
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
@@ -67,14 +83,34 @@ fn ending_a_session_kills_its_access_and_refresh_tokens_at_once() {
     let (laptop, _) = login_from(&app, "10.5.0.1", "Laptop");
     let (phone, phone_refresh) = login_from(&app, "10.5.0.2", "Phone");
     let list = app.get("/api/v1/me/sessions").bearer(&laptop).fetch().body;
-    let id = list.as_array().unwrap().iter().find(|s| s["user_agent"] == json!("Phone")).unwrap()["id"].as_i64().unwrap();
-    let res = app.req(Method::Delete, format!("/api/v1/me/sessions/{id}")).bearer(&laptop).fetch();
+    let id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["user_agent"] == json!("Phone"))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let res = app
+        .req(Method::Delete, format!("/api/v1/me/sessions/{id}"))
+        .bearer(&laptop)
+        .fetch();
     assert_eq!(res.status, 204, "{}", res.text);
-    app.get("/api/v1/me").bearer(&phone).fetch().assert_error(401, 401, 902);
-    app.post_json("/api/v1/auth/refresh", json!({"refresh_token": phone_refresh})).assert_error(401, 401, 902);
+    app.get("/api/v1/me")
+        .bearer(&phone)
+        .fetch()
+        .assert_error(401, 401, 902);
+    app.post_json(
+        "/api/v1/auth/refresh",
+        json!({"refresh_token": phone_refresh}),
+    )
+    .assert_error(401, 401, 902);
     assert_eq!(app.get("/api/v1/me").bearer(&laptop).fetch().status, 200);
     // Once more: nothing left to end.
-    app.req(Method::Delete, format!("/api/v1/me/sessions/{id}")).bearer(&laptop).fetch().assert_error(404, 404, 1404);
+    app.req(Method::Delete, format!("/api/v1/me/sessions/{id}"))
+        .bearer(&laptop)
+        .fetch()
+        .assert_error(404, 404, 1404);
 }
 
 #[test]
@@ -82,10 +118,20 @@ fn a_member_cannot_end_another_members_session() {
     let app = TestApp::new();
     let alice = app.register("alice");
     let bob = app.register("bob");
-    let list = app.get("/api/v1/me/sessions").bearer(&alice.token).fetch().body;
+    let list = app
+        .get("/api/v1/me/sessions")
+        .bearer(&alice.token)
+        .fetch()
+        .body;
     let id = list[0]["id"].as_i64().unwrap();
-    app.req(Method::Delete, format!("/api/v1/me/sessions/{id}")).bearer(&bob.token).fetch().assert_error(404, 404, 1404);
-    assert_eq!(app.get("/api/v1/me").bearer(&alice.token).fetch().status, 200);
+    app.req(Method::Delete, format!("/api/v1/me/sessions/{id}"))
+        .bearer(&bob.token)
+        .fetch()
+        .assert_error(404, 404, 1404);
+    assert_eq!(
+        app.get("/api/v1/me").bearer(&alice.token).fetch().status,
+        200
+    );
 }
 
 #[test]
@@ -93,13 +139,28 @@ fn admins_see_and_end_an_accounts_sessions() {
     let app = TestApp::new();
     let admin = app.admin("root");
     let alice = app.register("alice");
-    let res = app.get(format!("/api/v1/accounts/{}/sessions", alice.id)).bearer(&admin.token).fetch();
+    let res = app
+        .get(format!("/api/v1/accounts/{}/sessions", alice.id))
+        .bearer(&admin.token)
+        .fetch();
     assert_eq!(res.status, 200, "{}", res.text);
     let id = res.body[0]["id"].as_i64().unwrap();
-    app.get(format!("/api/v1/accounts/{}/sessions", alice.id)).bearer(&alice.token).fetch().assert_error(403, 403, 1403);
-    let res = app.req(Method::Delete, format!("/api/v1/accounts/{}/sessions/{id}", alice.id)).bearer(&admin.token).fetch();
+    app.get(format!("/api/v1/accounts/{}/sessions", alice.id))
+        .bearer(&alice.token)
+        .fetch()
+        .assert_error(403, 403, 1403);
+    let res = app
+        .req(
+            Method::Delete,
+            format!("/api/v1/accounts/{}/sessions/{id}", alice.id),
+        )
+        .bearer(&admin.token)
+        .fetch();
     assert_eq!(res.status, 204);
-    app.get("/api/v1/me").bearer(&alice.token).fetch().assert_error(401, 401, 902);
+    app.get("/api/v1/me")
+        .bearer(&alice.token)
+        .fetch()
+        .assert_error(401, 401, 902);
 }
 
 #[test]
@@ -122,14 +183,23 @@ fn the_export_holds_the_accounts_data_and_no_secret() {
     let res = app.get("/api/v1/me/export").bearer(&alice.token).fetch();
     assert_eq!(res.status, 200, "{}", res.text);
     let disposition = res.header("content-disposition").unwrap();
-    assert!(disposition.starts_with("attachment;") && disposition.contains("preau-export-alice.json"), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("preau-export-alice.json"),
+        "{disposition}"
+    );
     assert_eq!(res.body["account"]["username"], json!("alice"));
     assert_eq!(res.body["account"]["email"], json!("alice@example.org"));
     assert!(res.body["account"].get("password_hash").is_none());
     let notes = res.body["data"]["notifications"].as_array().unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0]["message"], json!("Your report was handled."));
-    for table in ["attempts", "attempt_codes", "courses", "forum_posts", "blog_comments"] {
+    for table in [
+        "attempts",
+        "attempt_codes",
+        "courses",
+        "forum_posts",
+        "blog_comments",
+    ] {
         assert!(res.body["data"][table].is_array(), "{table}: {}", res.text);
     }
     assert!(res.body["data"]["grades"].is_array());
@@ -139,5 +209,7 @@ fn the_export_holds_the_accounts_data_and_no_secret() {
     assert!(res.body["data"].get("mail_outbox").is_none());
     assert!(!res.text.contains("Not alice"), "{}", res.text);
     assert!(!res.text.contains("$argon2"), "{}", res.text);
-    app.get("/api/v1/me/export").fetch().assert_error(401, 401, 901);
+    app.get("/api/v1/me/export")
+        .fetch()
+        .assert_error(401, 401, 901);
 }

@@ -28,7 +28,9 @@ pub fn available() -> bool {
     let ok = python().is_some();
     if !ok {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("aiosmtpd is missing (apt-get install python3-aiosmtpd): the SMTP tests cannot run");
+            panic!(
+                "aiosmtpd is missing (apt-get install python3-aiosmtpd): the SMTP tests cannot run"
+            );
         }
         eprintln!("skipped: aiosmtpd is missing (apt-get install python3-aiosmtpd)");
     }
@@ -54,20 +56,69 @@ impl Certs {
                 .current_dir(dir.path())
                 .output()
                 .expect("openssl (apt-get install openssl)");
-            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         };
-        run(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Preau test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-        run(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Preau test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
         std::fs::write(
             dir.path().join("ext.cnf"),
             "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
         )
         .unwrap();
-        run(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
         Certs { dir }
     }
 
@@ -109,7 +160,9 @@ impl Smtp {
     pub fn resume(&mut self) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/accounts/smtp_server.py");
         let mut cmd = Command::new(python().expect("aiosmtpd"));
-        cmd.arg(script).arg(self.port.to_string()).arg(self.out.path());
+        cmd.arg(script)
+            .arg(self.port.to_string())
+            .arg(self.out.path());
         if let Some((cert, key)) = &self.tls {
             cmd.arg(cert).arg(key);
         }
@@ -122,7 +175,9 @@ impl Smtp {
                 .spawn()
                 .unwrap();
             let mut line = String::new();
-            BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+            BufReader::new(child.stdout.take().unwrap())
+                .read_line(&mut line)
+                .unwrap();
             if line.trim() == "READY" {
                 self.child = Some(child);
                 return;
@@ -130,7 +185,11 @@ impl Smtp {
             // The port of the server just stopped may take a moment to be free again.
             let _ = child.kill();
             let _ = child.wait();
-            assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start on port {}", self.port);
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "aiosmtpd did not start on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -201,5 +260,11 @@ pub fn path_of(link: &str) -> String {
 
 /// The `token` query parameter of a link.
 pub fn token_of(link: &str) -> String {
-    link.split_once("token=").unwrap().1.split('&').next().unwrap().to_owned()
+    link.split_once("token=")
+        .unwrap()
+        .1
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned()
 }
