@@ -56,7 +56,7 @@ export function setupLinkSection(account, { api }) {
     { id: 'setup-link-form', class: 'form' },
     h('p', {}, t('access.link_hint')),
     account.must_set_password ? h('p', { class: 'notice' }, t('access.must_set')) : null,
-    account.email ? h('p', {}, h('label', { for: 'setup-send-email' }, send, ' ', t('access.send_email'))) : null,
+    account.email ? h('p', {}, h('label', { for: 'setup-send-email', class: 'check-label' }, send, t('access.send_email'))) : null,
     error,
     h('div', { class: 'form-actions' }, button),
     output,
@@ -83,6 +83,7 @@ export function sessionsSection(account, { api }) {
   const box = h('div', {}, loadingState());
   const s = section(t('access.sessions_section'), box);
   s.id = 'section-sessions';
+  s.classList.add('wide');
   const load = async () => {
     try {
       const sessions = await api.get(`/accounts/${account.id}/sessions`);

@@ -106,7 +106,6 @@ export default {
     const columns = (which) => [
       { label: t('mail.recipient'), cell: recipient },
       { label: t('mail.subject'), cell: (r) => r.subject },
-      { label: t('mail.kind'), cell: (r) => t(`mail.kind_${r.kind}`) },
       { label: t('mail.status'), cell: status },
       { label: t('mail.attempts'), cell: (r) => formatNumber(r.attempts) },
       which === 'pending'
