@@ -1290,6 +1290,45 @@ async fn failed_mail_is_retried_from_the_mail_page_and_setup_links_are_made_on_t
     .await;
 }
 
+/// Issue 16: the page a setup link opens sets the password, and the member signs in with it.
+#[tokio::test]
+async fn the_reset_page_of_a_setup_link_sets_the_password() {
+    browser_test(|ui| async move {
+        let admin = ui.admin_token().await;
+        let (status, made) = ui
+            .server
+            .api(
+                "POST",
+                &format!("/api/v1/accounts/{}/setup-link", ui.member_id),
+                Some(&admin),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 201, "{made}");
+        let link = made["link"].as_str().expect("a link");
+        let path = &link[link.find("/reset").expect("the reset path")..];
+        ui.goto(path).await;
+        ui.find("#reset-form").await;
+        // The token leaves the address bar at once.
+        assert_eq!(ui.run("return location.search;").await, "");
+        ui.type_into("#password", "Purple-Lamp-93").await;
+        ui.type_into("#again", "Purple-Lamp-93").await;
+        ui.click("#submit").await;
+        ui.text_of("#status", "camille").await;
+        let (status, body) = ui
+            .server
+            .api(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"login": MEMBER, "password": "Purple-Lamp-93"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    })
+    .await;
+}
+
 /// Not a browser test: the sources themselves never parse HTML, and the page has no inline
 /// script or style for the CSP to refuse.
 #[test]
