@@ -335,16 +335,12 @@ pub async fn use_link(app: &App, token: &str, password: &str) -> Result<Password
         return Err(ApiError::missing("token"));
     }
     let hash = link_hash(token);
-    let (link, account) = {
+    let account = {
         let hash = hash.clone();
         app.db
-            .read(move |c| {
-                let link = find_link(c, &hash)?;
-                Ok((link.account_id, model::get(c, link.account_id)?))
-            })
+            .read(move |c| model::get(c, find_link(c, &hash)?.account_id))
             .await?
     };
-    let _ = link;
     if password.is_empty() {
         return Err(ApiError::missing("password"));
     }
@@ -416,6 +412,42 @@ pub struct SetupLink {
     pub emailed: bool,
 }
 
+/// Makes a setup link for `account` inside the caller's transaction (older links of the
+/// account stop working); queues it for the account's email when `send_email`.
+fn new_setup_link(
+    app: &App,
+    tx: &Connection,
+    actor: i64,
+    account: &model::Account,
+    send_email: bool,
+    fallback: Locale,
+) -> Result<SetupLink, ApiError> {
+    let (token, expires_at) = new_link(
+        tx,
+        account.id,
+        "setup",
+        Some(actor),
+        app.config.setup_link_ttl,
+    )?;
+    let link = app.mailer.password_link(&token);
+    let emailed = match (&account.email, send_email) {
+        (Some(email), true) => {
+            let locale = Locale::of_account(tx, account.id, fallback)?;
+            let letter = letters::setup(&app.config.school_name, locale, &account.username, &link);
+            outbox::enqueue(tx, Some(account.id), email, &letter)?;
+            true
+        }
+        _ => false,
+    };
+    audit::record(tx, actor, "setup_link", "account", account.id, None)?;
+    Ok(SetupLink {
+        account_id: account.id,
+        link,
+        expires_at,
+        emailed,
+    })
+}
+
 /// Makes a setup link for `account_id` (older links of the account stop working).
 pub async fn setup_link(
     app: &App,
@@ -424,32 +456,13 @@ pub async fn setup_link(
     send_email: bool,
     request_locale: Option<Locale>,
 ) -> Result<SetupLink, ApiError> {
-    let ttl = app.config.setup_link_ttl;
     let app2 = app.clone();
     let fallback = request_locale.unwrap_or_else(|| default_locale(app));
     let made = app
         .db
         .write(move |tx| {
             let account = model::get(tx, account_id)?;
-            let (token, expires_at) = new_link(tx, account.id, "setup", Some(actor), ttl)?;
-            let link = app2.mailer.password_link(&token);
-            let emailed = match (&account.email, send_email) {
-                (Some(email), true) => {
-                    let locale = Locale::of_account(tx, account.id, fallback)?;
-                    let letter =
-                        letters::setup(&app2.config.school_name, locale, &account.username, &link);
-                    outbox::enqueue(tx, Some(account.id), email, &letter)?;
-                    true
-                }
-                _ => false,
-            };
-            audit::record(tx, actor, "setup_link", "account", account.id, None)?;
-            Ok(SetupLink {
-                account_id: account.id,
-                link,
-                expires_at,
-                emailed,
-            })
+            new_setup_link(&app2, tx, actor, &account, send_email, fallback)
         })
         .await?;
     if made.emailed {
@@ -545,7 +558,10 @@ async fn invite(
         email_confirmed: true,
     };
     let actor = admin.0.id;
-    let id = app
+    let (app2, send_email) = (app.inner().clone(), b.send_email);
+    let fallback = locale.0.unwrap_or_else(|| default_locale(app));
+    // The account and its first link in one transaction: no invite without a way in.
+    let (account, setup) = app
         .db
         .write(move |tx| {
             let id = model::insert(tx, &new, crate::db::now_ms())?;
@@ -554,11 +570,15 @@ async fn invite(
                 params![id, account_locale.map(Locale::as_str)],
             )?;
             audit::record(tx, actor, "invite", "account", id, Some(&new.username))?;
-            Ok(id)
+            let account = model::get(tx, id)?;
+            let setup = new_setup_link(&app2, tx, actor, &account, send_email, fallback)?;
+            Ok((account, setup))
         })
         .await?;
-    let setup = setup_link(app, actor, id, b.send_email, locale.0).await?;
-    let account = app.db.read(move |c| model::get(c, id)).await?;
+    if setup.emailed {
+        app.outbox.wake();
+    }
+    let id = account.id;
     Ok(
         Created::new(format!("/api/v1/accounts/{id}")).body(Json(Invited {
             account: AccountView::of(&account, true, now()),
