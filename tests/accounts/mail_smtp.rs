@@ -132,6 +132,20 @@ fn mail_goes_through_starttls_with_the_ca_of_smtp_ca_file() {
 }
 
 #[test]
+fn mail_goes_through_implicit_tls_with_the_ca_of_smtp_ca_file() {
+    if !smtp::available() {
+        return;
+    }
+    let certs = Certs::new();
+    let server = Smtp::start_implicit_tls(smtp::free_port(), &certs);
+    let app = app_for(server.port, "tls", Some(certs.ca()));
+    app.register("alice");
+    let m = server.wait_for(1).remove(0);
+    assert_eq!(m["rcpt"], json!(["alice@example.org"]));
+    assert_eq!(m["subject"], json!("Confirm your École Test account"));
+}
+
+#[test]
 fn a_server_certificate_no_trusted_ca_signed_gets_no_mail() {
     if !smtp::available() {
         return;

@@ -132,6 +132,7 @@ pub struct Smtp {
     pub port: u16,
     out: TempDir,
     tls: Option<(PathBuf, PathBuf)>,
+    implicit_tls: bool,
     child: Option<Child>,
 }
 
@@ -145,11 +146,26 @@ impl Smtp {
         Smtp::start_with(port, Some((d.join("server.pem"), d.join("server.key"))))
     }
 
+    /// TLS from the first byte (`smtp_security = "tls"`).
+    pub fn start_implicit_tls(port: u16, certs: &Certs) -> Smtp {
+        let d = certs.dir.path();
+        let mut smtp = Smtp {
+            port,
+            out: tempfile::tempdir().unwrap(),
+            tls: Some((d.join("server.pem"), d.join("server.key"))),
+            implicit_tls: true,
+            child: None,
+        };
+        smtp.resume();
+        smtp
+    }
+
     fn start_with(port: u16, tls: Option<(PathBuf, PathBuf)>) -> Smtp {
         let mut smtp = Smtp {
             port,
             out: tempfile::tempdir().unwrap(),
             tls,
+            implicit_tls: false,
             child: None,
         };
         smtp.resume();
@@ -165,6 +181,9 @@ impl Smtp {
             .arg(self.out.path());
         if let Some((cert, key)) = &self.tls {
             cmd.arg(cert).arg(key);
+            if self.implicit_tls {
+                cmd.arg("implicit");
+            }
         }
         let started = Instant::now();
         loop {

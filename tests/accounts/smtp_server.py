@@ -1,9 +1,10 @@
 """A real SMTP server for the tests (aiosmtpd): each message received is written as one JSON
 file (envelope recipients, To, Subject, the plain text and HTML parts) in the given folder.
 
-    python3 smtp_server.py PORT OUT_DIR [CERT KEY]
+    python3 smtp_server.py PORT OUT_DIR [CERT KEY [implicit]]
 
-With CERT and KEY the server offers STARTTLS and refuses mail before it. Prints READY once
+With CERT and KEY the server offers STARTTLS and refuses mail before it; with `implicit` it
+speaks TLS from the first byte instead (`smtp_security = "tls"`). Prints READY once
 listening; stops when its standard input closes (or it is killed)."""
 
 import email
@@ -49,7 +50,10 @@ def main():
     if len(sys.argv) > 4:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(sys.argv[3], sys.argv[4])
-        kwargs = {"tls_context": ctx, "require_starttls": True}
+        if len(sys.argv) > 5 and sys.argv[5] == "implicit":
+            kwargs = {"ssl_context": ctx}
+        else:
+            kwargs = {"tls_context": ctx, "require_starttls": True}
     controller = Controller(Handler(out), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     print("READY", flush=True)
