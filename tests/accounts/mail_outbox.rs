@@ -282,3 +282,15 @@ fn an_email_change_to_a_taken_address_is_refused() {
     res.assert_error(400, 400, 1400);
     assert_eq!(res.body["field"], json!("email"));
 }
+
+#[test]
+fn an_unreadable_smtp_ca_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::common::test_config(&dir);
+    config.smtp_host = Some("127.0.0.1".into());
+    config.smtp_ca_file = Some(dir.path().join("missing-ca.pem"));
+    let Err(err) = preau::build(config) else {
+        panic!("a missing CA file is refused")
+    };
+    assert!(err.contains("smtp_ca_file"), "{err}");
+}
