@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use include_dir::{Dir, include_dir};
 use rocket::http::{ContentType, Header};
 use rocket::response::{self, Responder};
-use rocket::{Build, Request, Response, Rocket, get, routes};
+use rocket::{Request, Response, get, routes};
 
 use crate::http::error::ApiError;
 
@@ -15,8 +15,15 @@ static STATIC: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
     connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket.mount("/admin", routes![index, asset])
+/// The admin UI enters the application here.
+pub fn stage<R, H>() -> crate::http::stage::Stage<R, H> {
+    crate::http::stage::Stage {
+        name: "admin UI",
+        mount: |rocket, _| rocket.mount("/admin", routes![index, asset]),
+        openapi: crate::http::stage::no_openapi,
+        resources: &[],
+        hooks: &[],
+    }
 }
 
 pub struct Asset {

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::App;
 use crate::accounts::service;
-use crate::app::{self, App};
+use crate::app;
 use crate::config::Config;
 use crate::db::Db;
 use crate::http::logging::{log_error, log_info, log_warn};

@@ -19,9 +19,9 @@ use rocket::tokio::sync::Semaphore;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 use crate::workers::{self, Job};
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -203,13 +203,6 @@ pub fn now() -> i64 {
 /// Current time in milliseconds since the epoch (the envelope's `timestamp`).
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-pub fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-        r.get(0)
-    })
-    .optional()
 }
 
 /// Stores `value` under `key` unless a value is already there; returns the value kept.

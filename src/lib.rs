@@ -6,11 +6,13 @@
 pub mod accounts;
 pub mod admin_ui;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod community;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod error;
 pub mod http;
 pub mod learning;
 pub mod moderation;
@@ -18,7 +20,7 @@ pub mod ops;
 pub mod validate;
 pub mod workers;
 
-pub use app::App;
+pub use accounts::App;
 pub use config::Config;
 
 /// The application for `config`, with Rocket's own settings from `Rocket.toml` and `ROCKET_*`.

@@ -1,7 +1,11 @@
 //! Field rules shared by every resource: trimmed text within a length, no control
 //! characters, and the usual formats. Each failure names the field and the rule.
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
+
+/// The longest username, and the longest email address (RFC 5321's path limit).
+pub const USERNAME_MAX: usize = 32;
+pub const EMAIL_MAX: usize = 254;
 
 /// Trimmed text of 1..=`max` characters, without control characters (newlines and tabs allowed
 /// when `multiline`).
@@ -43,25 +47,22 @@ pub fn optional_text(
 
 /// 3 to 32 letters, digits, `.`, `_` or `-`: no `@`, so a login is either a name or an email.
 pub fn username(value: &str) -> Result<String, ApiError> {
-    let value = text(
-        "username",
-        value,
-        crate::accounts::model::USERNAME_MAX,
-        false,
-    )?;
+    let value = text("username", value, USERNAME_MAX, false)?;
     if value.chars().count() < 3 {
         return Err(ApiError::invalid(
             "username",
             "must be at least 3 characters",
         ));
     }
+    // ASCII only: a letter of another script that looks like a Latin one (the Cyrillic `а` of
+    // `аdmin`) would let someone pass for another account.
     if !value
         .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
         return Err(ApiError::invalid(
             "username",
-            "may contain only letters, digits, `.`, `_` and `-`",
+            "may contain only the letters a to z (either case), digits, `.`, `_` and `-`",
         ));
     }
     Ok(value)
@@ -69,7 +70,7 @@ pub fn username(value: &str) -> Result<String, ApiError> {
 
 /// `local@domain.tld`, at most 254 characters, no spaces.
 pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
-    let value = text(field, value, crate::accounts::model::EMAIL_MAX, false)?;
+    let value = text(field, value, EMAIL_MAX, false)?;
     let valid = match value.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -136,6 +137,8 @@ mod tests {
         assert!(username("xxx_DarkmasterPGM72_xxx").is_ok());
         assert!(username("a@b").is_err());
         assert!(username("ab").is_err());
+        assert!(username("\u{430}dmin").is_err(), "a Cyrillic look-alike");
+        assert!(username("élodie").is_err());
         assert!(email("email", "foo.bar@foobar.fr").is_ok());
         assert!(email("email", "foo@bar").is_err());
         assert!(email("email", "foo bar@x.fr").is_err());

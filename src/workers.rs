@@ -7,7 +7,7 @@ use std::sync::mpsc;
 
 use rocket::tokio::sync::oneshot;
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// Work for a thread that owns an `S`.
 pub type Job<S> = Box<dyn FnOnce(&mut S) + Send>;

@@ -3,8 +3,8 @@
 //! with proptest; the case count is bounded (`PROPTEST_CASES` raises it).
 #![allow(clippy::unwrap_used)]
 
+use preau::accounts::auth::Tokens;
 use preau::accounts::passwords::weakness;
-use preau::accounts::tokens::Tokens;
 use preau::http::body::{Params, parse_json};
 use preau::http::paths::public_path;
 use preau::validate;

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::accounts::App;
 use crate::accounts::letters::{self, Locale};
 use crate::accounts::model::{self, Account};
 use crate::accounts::outbox;
 use crate::accounts::passwords::random_text;
-use crate::app::App;
 use crate::db::now;
 use crate::http::body::JsonBody;
 use crate::http::error::{ApiError, code};

@@ -11,10 +11,10 @@ use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use serde_json::{Map, Value, json};
 
-use crate::app::App;
+use crate::accounts::App;
+use crate::accounts::auth::AuthUser;
 use crate::db::now_ms;
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
 
 /// Tables with an `account_id` that hold secrets or machinery, not the member's data.
 const NOT_EXPORTED: &[&str] = &[

@@ -2,6 +2,7 @@
 //! faces that expose them (REST `/api/v1`, seed 001/002 `/auth/*`, seed 000 `/login/…`, seed
 //! 003 user API).
 
+pub mod auth;
 pub mod email_change;
 pub mod export;
 pub mod letters;
@@ -17,30 +18,40 @@ pub mod seed_users;
 pub mod service;
 pub mod session_list;
 pub mod sessions;
+mod state;
 pub mod throttle;
-pub mod tokens;
 
 pub use model::Level;
 use rocket::http::{Cookie, CookieJar, SameSite};
-use rocket::{Build, Rocket};
+pub use state::App;
 
-use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::stage::Stage;
 
 pub const REFRESH_COOKIE: &str = "preau_refresh";
 
-pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket
-        .mount("/api/v1", rest::routes())
-        .mount("/api/v1", reset::api_routes())
-        .mount("/api/v1", outbox::routes())
-        .mount("/api/v1", session_list::routes())
-        .mount("/api/v1", email_change::routes())
-        .mount("/api/v1", export::routes())
-        .mount("/", reset::page_routes())
-        .mount("/", seed_auth::routes())
-        .mount("/", seed_users::routes())
-        .mount("/", seed_modify::routes())
+/// Accounts enter the application here: the REST routes and the seed routes of seeds 000–003.
+pub fn stage<R, H>() -> Stage<R, H> {
+    Stage {
+        name: "accounts",
+        mount: |rocket, _| {
+            rocket
+                .mount("/api/v1", rest::routes())
+                // Issue 16: reset and setup links, the outbox, sessions, email changes, export.
+                .mount("/api/v1", reset::api_routes())
+                .mount("/api/v1", outbox::routes())
+                .mount("/api/v1", session_list::routes())
+                .mount("/api/v1", email_change::routes())
+                .mount("/api/v1", export::routes())
+                .mount("/", reset::page_routes())
+                .mount("/", seed_auth::routes())
+                .mount("/", seed_users::routes())
+                .mount("/", seed_modify::routes())
+        },
+        openapi: |_| rest::openapi(),
+        resources: &[],
+        hooks: &[],
+    }
 }
 
 /// Sets the HttpOnly, SameSite=Strict refresh cookie (seed 001: refresh needs no input).

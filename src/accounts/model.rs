@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::http::error::{ApiError, code};
+use crate::http::error::{ApiError, Violation, code};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
@@ -51,8 +51,7 @@ impl From<Level> for i64 {
     }
 }
 
-pub const USERNAME_MAX: usize = 32;
-pub const EMAIL_MAX: usize = 254;
+pub use crate::validate::{EMAIL_MAX, USERNAME_MAX};
 pub const NAME_MAX: usize = 100;
 
 #[derive(Debug, Clone)]
@@ -147,15 +146,18 @@ pub fn count_admins(conn: &Connection) -> Result<i64, ApiError> {
 
 /// Maps the unique constraints of `accounts` to the seed's 409s.
 pub fn map_unique(e: rusqlite::Error) -> ApiError {
-    let text = e.to_string();
-    if text.contains("accounts.username") || text.contains("accounts_username_unique") {
+    let columns = match Violation::of(&e) {
+        Some(Violation::Unique(columns)) => columns,
+        _ => return ApiError::from(e),
+    };
+    if columns.iter().any(|c| c == "username") {
         ApiError::conflict(
             code::USERNAME_TAKEN,
             "Username Already Exists",
             "This username is already taken: choose another one.",
         )
         .with("field", "username")
-    } else if text.contains("accounts.email") || text.contains("accounts_email_unique") {
+    } else if columns.iter().any(|c| c == "email") {
         ApiError::conflict(
             code::EMAIL_TAKEN,
             "Email Already Exists",

@@ -15,14 +15,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::accounts::App;
+use crate::accounts::auth::Admin;
 use crate::accounts::letters::Letter;
 use crate::accounts::mail::{Mailer, Outgoing};
-use crate::app::App;
 use crate::config::Config;
 use crate::db::{Db, now};
 use crate::http::body::{QueryInt, query_int};
 use crate::http::error::ApiError;
-use crate::http::guards::Admin;
 use crate::http::logging::{log_error, log_warn};
 use crate::http::pagination::{Page, PageRequest};
 

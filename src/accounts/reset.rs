@@ -15,18 +15,19 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::accounts::App;
+use crate::accounts::auth::Admin;
 use crate::accounts::letters::{self, Locale, RequestLocale};
 use crate::accounts::model::{self, AccountView, Level, NewAccount};
 use crate::accounts::outbox;
 use crate::accounts::passwords::{self, random_text};
 use crate::accounts::sessions;
-use crate::app::App;
+use crate::audit;
 use crate::config::Config;
 use crate::db::now;
 use crate::http::body::JsonBody;
+use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::{Admin, ClientIp};
-use crate::moderation::audit;
 use crate::validate;
 
 /// The window of the reset request counters.

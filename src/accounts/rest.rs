@@ -7,6 +7,8 @@ use rocket::{State, delete, get, patch, post, put, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::accounts::App;
+use crate::accounts::auth::{Admin, AuthUser, BearerToken};
 use crate::accounts::model::{self, AccountView, ListFilter};
 use crate::accounts::service::{self, ProfileChange, Registration};
 use crate::accounts::sessions::{self, Session};
@@ -14,11 +16,10 @@ use crate::accounts::{
     Level, clear_refresh_cookie, is_jwt, refresh_token_of, required_refresh_token,
     set_refresh_cookie,
 };
-use crate::app::App;
 use crate::db::now;
 use crate::http::body::{JsonBody, QueryInt, double_option, query_int};
+use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::{Admin, AuthUser, BearerToken, ClientIp};
 use crate::http::pagination::{Page, PageRequest};
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -162,13 +163,14 @@ pub struct Registered {
 #[post("/auth/register", data = "<body>")]
 async fn register(
     app: &State<App>,
+    ip: ClientIp,
     jar: &CookieJar<'_>,
     client: Client,
     body: JsonBody<RegisterBody>,
 ) -> Result<Created<Json<Registered>>, ApiError> {
     let mut registration = body.0.into_registration()?;
     registration.locale = client.locale.0;
-    let done = service::register(app, registration).await?;
+    let done = service::register(app, registration, &ip.key()).await?;
     if let Some(s) = &done.session {
         client.record(app, &s.refresh_token).await?;
         set_refresh_cookie(jar, app, &s.refresh_token);
@@ -342,7 +344,7 @@ pub async fn end_session(
     let refresh = refresh_token_of(body, bearer.0.as_deref(), jar);
     let session = match bearer.0.as_deref().filter(|t| is_jwt(t)) {
         Some(access) => {
-            let user = app.authenticate(access).await?;
+            let user = crate::accounts::auth::authenticate(app, access).await?;
             Some((user.id, user.session))
         }
         None => None,

@@ -7,14 +7,15 @@ use rocket::serde::json::Json;
 use rocket::{State, post, routes};
 use serde_json::{Value, json};
 
+use crate::accounts::App;
+use crate::accounts::auth::{AuthUser, BearerToken};
 use crate::accounts::rest::{self, LoginBody, PasswordBody, RefreshBody, RegisterBody};
 use crate::accounts::service;
 use crate::accounts::sessions::{self, LoginError, Session};
 use crate::accounts::set_refresh_cookie;
-use crate::app::App;
 use crate::http::body::JsonBody;
+use crate::http::client::ClientIp;
 use crate::http::error::ApiError;
-use crate::http::guards::{AuthUser, BearerToken, ClientIp};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -34,13 +35,14 @@ fn session_body(s: &Session) -> Value {
 #[post("/auth/register", data = "<body>")]
 async fn register(
     app: &State<App>,
+    ip: ClientIp,
     jar: &CookieJar<'_>,
     client: rest::Client,
     body: JsonBody<RegisterBody>,
 ) -> Result<Custom<Json<Value>>, ApiError> {
     let mut registration = body.0.into_registration()?;
     registration.locale = client.locale.0;
-    let done = service::register(app, registration).await?;
+    let done = service::register(app, registration, &ip.key()).await?;
     if let Some(s) = &done.session {
         client.record(app, &s.refresh_token).await?;
     }

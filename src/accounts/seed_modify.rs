@@ -7,13 +7,12 @@ use rocket::http::Status;
 use rocket::{State, post, routes};
 use serde_json::{Map, Value};
 
+use crate::accounts::App;
+use crate::accounts::auth::SeedCaller;
 use crate::accounts::service::{self, ProfileChange};
 use crate::accounts::{model, passwords};
-use crate::app::App;
-use crate::http::body::JsonBody;
+use crate::http::body::target_id;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::BearerToken;
-use crate::http::seed::{seed_caller, target_id};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![account_modify]
@@ -71,15 +70,13 @@ async fn refuse_weak(
     }
 }
 
-#[post("/account/modify?<id>", data = "<body>")]
+#[post("/account/modify?<id>", data = "<caller>")]
 async fn account_modify(
     app: &State<App>,
-    bearer: BearerToken,
     id: Option<&str>,
-    body: JsonBody<Map<String, Value>>,
+    caller: SeedCaller<Map<String, Value>>,
 ) -> Result<Status, ApiError> {
-    let body = body.0;
-    let user = seed_caller(app, bearer.0, &body).await?;
+    let SeedCaller { user, body } = caller;
     let target = target_id(&body, id)?.unwrap_or(user.id);
     if !user.may_manage_account(target) {
         return Err(ApiError::forbidden("You may only change your own account."));

@@ -8,13 +8,14 @@ use rocket::serde::json::Json;
 use rocket::{State, post, routes};
 use serde_json::{Value, json};
 
+use crate::accounts::App;
+use crate::accounts::auth::{BearerToken, SeedCaller};
 use crate::accounts::model::{self, Account};
 use crate::accounts::service::{self, ProfileChange, Registration};
 use crate::accounts::{Level, sessions, set_refresh_cookie};
-use crate::app::App;
 use crate::http::body::Params;
+use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::{AuthUser, BearerToken, ClientIp};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -46,16 +47,6 @@ fn user_object(a: &Account, private: bool) -> Value {
     user
 }
 
-/// The caller: a token from the header, the `token` query parameter, or the parameters.
-async fn caller(app: &App, bearer: &BearerToken, params: &Params) -> Result<AuthUser, ApiError> {
-    let token = match &bearer.0 {
-        Some(t) => Some(t.clone()),
-        None => params.str("token")?,
-    };
-    app.authenticate(&token.ok_or_else(ApiError::no_token)?)
-        .await
-}
-
 fn user_not_found() -> ApiError {
     ApiError::new(404, code::NOT_FOUND, "Not Found", "User not in database")
 }
@@ -68,7 +59,7 @@ async fn find(app: &App, id: i64) -> Result<Account, ApiError> {
 }
 
 #[post("/register", data = "<params>")]
-async fn register(app: &State<App>, params: Params) -> Result<Json<Value>, ApiError> {
+async fn register(app: &State<App>, ip: ClientIp, params: Params) -> Result<Json<Value>, ApiError> {
     let required = |name: &str| -> Result<String, ApiError> {
         params
             .str(name)?
@@ -91,7 +82,7 @@ async fn register(app: &State<App>, params: Params) -> Result<Json<Value>, ApiEr
         birthdate: params.str("birthdate")?,
         ..Registration::default()
     };
-    service::register(app, registration).await?;
+    service::register(app, registration, &ip.key()).await?;
     Ok(ok())
 }
 
@@ -133,14 +124,14 @@ async fn login(
     Ok(Json(user))
 }
 
-#[post("/update", data = "<params>")]
-async fn update(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/update", data = "<caller>")]
+async fn update(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
+    // Another's account answers as a missing one does: the answer says nothing of which ids exist.
+    if !user.may_manage_account(id) {
+        return Err(ApiError::forbidden("You may only change your own account."));
+    }
     find(app, id).await?;
     // `password` and `level` in the data are ignored: they change through their own routes.
     let change = ProfileChange {
@@ -155,13 +146,9 @@ async fn update(
     Ok(ok())
 }
 
-#[post("/get_level", data = "<params>")]
-async fn get_level(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/get_level", data = "<caller>")]
+async fn get_level(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
     let account = find(app, id).await?;
     Ok(Json(
@@ -169,13 +156,12 @@ async fn get_level(
     ))
 }
 
-#[post("/change_user_elev", data = "<params>")]
+#[post("/change_user_elev", data = "<caller>")]
 async fn change_user_elev(
     app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
+    caller: SeedCaller<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+    let SeedCaller { user, body: params } = caller;
     let id = params.require_i64("id")?;
     let level =
         Level::try_from(params.require_i64("level")?).map_err(|e| ApiError::invalid("level", e))?;
@@ -187,13 +173,9 @@ async fn change_user_elev(
     Ok(ok())
 }
 
-#[post("/getuser", data = "<params>")]
-async fn getuser(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/getuser", data = "<caller>")]
+async fn getuser(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
     let account = find(app, id).await?;
     Ok(Json(user_object(
@@ -228,13 +210,9 @@ async fn regen_token(
     ))
 }
 
-#[post("/delete", data = "<params>")]
-async fn delete(
-    app: &State<App>,
-    bearer: BearerToken,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let user = caller(app, &bearer, &params).await?;
+#[post("/delete", data = "<caller>")]
+async fn delete(app: &State<App>, caller: SeedCaller<Params>) -> Result<Json<Value>, ApiError> {
+    let SeedCaller { user, body: params } = caller;
     let id = params.i64("id")?.unwrap_or(user.id);
     if !user.may_manage_account(id) {
         return Err(ApiError::forbidden("You may only delete your own account."));

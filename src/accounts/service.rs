@@ -4,14 +4,14 @@
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
+use crate::accounts::App;
+use crate::accounts::auth::AuthUser;
 use crate::accounts::model::{self, Account, Level, NewAccount};
 use crate::accounts::passwords::{self, random_text};
 use crate::accounts::sessions::{self, Session};
-use crate::app::App;
+use crate::audit;
 use crate::db::now;
 use crate::http::error::{ApiError, code};
-use crate::http::guards::AuthUser;
-use crate::moderation::audit;
 use crate::validate;
 
 const CONFIRMATION_TTL: i64 = 7 * 24 * 3600;
@@ -47,7 +47,34 @@ fn not_secure(code: u32, reason: &str) -> ApiError {
     .with("field", "password")
 }
 
-pub async fn register(app: &App, r: Registration) -> Result<Registered, ApiError> {
+/// Refuses an email change or registration once `key` was told too often that an address is
+/// taken (each such answer says the address belongs to someone).
+fn email_checks_left(app: &App, key: &str) -> Result<(), ApiError> {
+    match app.email_probes.exhausted(key, now()) {
+        None => Ok(()),
+        Some(left) => Err(ApiError::new(
+            429,
+            code::EMAIL_CHECKS_EXHAUSTED,
+            "Too Many Requests",
+            format!("Too many addresses already in use were tried: try again in {left} seconds."),
+        )
+        .with("field", "email")
+        .retry_after(left)),
+    }
+}
+
+/// Counts the answer "this email is taken" against `key`.
+fn count_email_taken<T>(app: &App, key: &str, result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(e) = &result
+        && e.code == code::EMAIL_TAKEN
+    {
+        app.email_probes.hit(key, now());
+    }
+    result
+}
+
+/// Registers an account from `ip` (the key of its "email taken" answers).
+pub async fn register(app: &App, r: Registration, ip: &str) -> Result<Registered, ApiError> {
     let username = validate::username(&r.username)?;
     let email = r
         .email
@@ -68,6 +95,10 @@ pub async fn register(app: &App, r: Registration) -> Result<Registered, ApiError
     if let Some(reason) = passwords::weakness(&r.password, &username) {
         return Err(not_secure(code::PASSWORD_NOT_SECURE, &reason));
     }
+    let probe_key = format!("ip:{ip}");
+    if email.is_some() {
+        email_checks_left(app, &probe_key)?;
+    }
     let password_hash = app.passwords.hash(&r.password).await?;
     let locale = r.locale;
     let new = NewAccount {
@@ -81,7 +112,7 @@ pub async fn register(app: &App, r: Registration) -> Result<Registered, ApiError
         email_confirmed: false,
     };
     let app2 = app.clone();
-    let (account, confirmation, session) = app
+    let written = app
         .db
         .write(move |tx| {
             let id = model::insert(tx, &new, crate::db::now_ms())?;
@@ -103,7 +134,8 @@ pub async fn register(app: &App, r: Registration) -> Result<Registered, ApiError
             };
             Ok((account, confirmation, session))
         })
-        .await?;
+        .await;
+    let (account, confirmation, session) = count_email_taken(app, &probe_key, written)?;
     if confirmation.is_some() {
         app.outbox.wake();
     }
@@ -337,7 +369,11 @@ pub async fn update_profile(
     // someone else's applies at once.
     let own = user.id == id;
     let app2 = app.clone();
-    let (account, confirmation) = app
+    let probe_key = format!("account:{}", user.id);
+    if matches!(email, Some(Some(_))) {
+        email_checks_left(app, &probe_key)?;
+    }
+    let written = app
         .db
         .write(move |tx| {
             let before = model::get(tx, id)?;
@@ -407,7 +443,8 @@ pub async fn update_profile(
             }
             Ok((account, confirmation))
         })
-        .await?;
+        .await;
+    let (account, confirmation) = count_email_taken(app, &probe_key, written)?;
     if confirmation.is_some() {
         app.outbox.wake();
     }

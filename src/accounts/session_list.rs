@@ -11,10 +11,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::app::App;
+use crate::accounts::App;
+use crate::accounts::auth::{Admin, AuthUser};
 use crate::db::now;
 use crate::http::error::ApiError;
-use crate::http::guards::{Admin, AuthUser};
 
 const USER_AGENT_MAX: usize = 300;
 

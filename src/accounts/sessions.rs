@@ -4,10 +4,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use crate::accounts::App;
 use crate::accounts::model::{self, Account};
 use crate::accounts::passwords::random_text;
-use crate::accounts::throttle::{self, Failure};
-use crate::app::App;
+use crate::accounts::throttle::{Admission, Failure, Subjects, Ticket};
 use crate::db::now;
 use crate::http::error::{ApiError, code};
 
@@ -152,14 +152,41 @@ pub fn end_sessions(
     Ok(())
 }
 
-fn subject_of(account: Option<&Account>, login: &str) -> String {
-    match account {
-        Some(a) => format!("account:{}", a.id),
-        None => format!("name:{}", login.trim().to_lowercase()),
+/// How long a login may wait for a place among the attempts being checked (see
+/// [`throttle::Gate`]) before it answers 503.
+const ADMISSION_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Takes one of the attempts left to `who`, waiting while every one of them is being checked.
+async fn admit(app: &App, who: &Subjects) -> Result<Ticket, LoginError> {
+    let deadline = rocket::tokio::time::Instant::now() + ADMISSION_WAIT;
+    loop {
+        // Listening before asking: an attempt that ends between the answer and the wait
+        // still wakes this one.
+        let ended = app.logins.ended.notified();
+        rocket::tokio::pin!(ended);
+        ended.as_mut().enable();
+        let (gate, who2, limits) = (app.logins.clone(), who.clone(), app.limits);
+        match app
+            .db
+            .write(move |tx| Ok(gate.admit(tx, &who2, now(), limits)?))
+            .await?
+        {
+            Admission::Banned { seconds_left } => return Err(LoginError::Banned { seconds_left }),
+            Admission::Admitted(ticket) => return Ok(ticket),
+            Admission::Wait => {}
+        }
+        if rocket::tokio::time::timeout_at(deadline, ended)
+            .await
+            .is_err()
+        {
+            return Err(ApiError::busy().into());
+        }
     }
 }
 
-/// Checks a login (username or email) and password from `ip`.
+/// Checks a login (username or email) and password from `ip`. The ban and the count are read
+/// and the outcome recorded on the writing thread (see [`throttle::Gate`]); only the hash runs
+/// in between.
 pub async fn login(
     app: &App,
     login: &str,
@@ -171,49 +198,35 @@ pub async fn login(
         return Err(ApiError::busy().into());
     }
     let login = login.trim().to_owned();
-    let ip = ip.to_owned();
-    let (account, ban) = {
-        let (login, ip) = (login.clone(), ip.clone());
+    let account = {
+        let login = login.clone();
         app.db
-            .read(move |c| {
-                let account = model::find_by_login(c, &login)?;
-                let subject = subject_of(account.as_ref(), &login);
-                Ok((account, throttle::ban_left(c, &subject, &ip, now())?))
-            })
+            .read(move |c| model::find_by_login(c, &login))
             .await?
     };
-    if let Some(seconds_left) = ban {
-        return Err(LoginError::Banned { seconds_left });
-    }
+    let who = Subjects::new(account.as_ref().map(|a| a.id), &login, ip);
+    let ticket = admit(app, &who).await?;
     let ok = app
         .passwords
         .verify(account.as_ref().map(|a| a.password_hash.clone()), password)
         .await?;
-    let subject = subject_of(account.as_ref(), &login);
     let limits = app.limits;
-    if !ok {
-        let failure = app
-            .db
-            .write(move |tx| {
-                let now = now();
-                // Another request may have started a ban while this password was checked.
-                if let Some(left) = throttle::ban_left(tx, &subject, &ip, now)? {
-                    return Ok(Err(left));
-                }
-                Ok(Ok(throttle::record_failure(
-                    tx, &subject, &ip, now, limits,
-                )?))
-            })
-            .await?;
-        return Err(match failure {
-            Err(seconds_left) => LoginError::Banned { seconds_left },
-            Ok(Failure::Counted { attempts }) => LoginError::Failed { attempts },
-            Ok(Failure::Banned { attempts }) => LoginError::JustBanned { attempts },
-        });
-    }
-    let Some(account) = account else {
-        return Err(LoginError::Failed { attempts: 0 });
+    let account = match account {
+        Some(account) if ok => account,
+        _ => {
+            let failure = app
+                .db
+                .write(move |tx| Ok(ticket.fail(tx, now(), limits)?))
+                .await?;
+            return Err(match failure {
+                Failure::Counted { attempts } => LoginError::Failed { attempts },
+                Failure::Banned { attempts } => LoginError::JustBanned { attempts },
+                Failure::InBan { seconds_left } => LoginError::Banned { seconds_left },
+            });
+        }
     };
+    // A right password for an account an admin banned, or not yet confirmed, is not a
+    // failed guess: the ticket goes back unrecorded.
     if let Some(seconds_left) = account.ban_left(now()) {
         return Err(LoginError::Banned { seconds_left });
     }
@@ -226,15 +239,13 @@ pub async fn login(
         )));
     }
     let app2 = app.clone();
-    let session = app
-        .db
-        .write(move |tx| {
-            throttle::clear(tx, &subject, &ip)?;
+    app.db
+        .write(move |tx| match ticket.succeed(tx, now())? {
+            Err(seconds_left) => Ok(Err(LoginError::Banned { seconds_left })),
             // Re-read inside the transaction: the version may have moved since the check.
-            open(&app2, tx, &model::get(tx, account.id)?)
+            Ok(()) => Ok(Ok(open(&app2, tx, &model::get(tx, account.id)?)?)),
         })
-        .await?;
-    Ok(session)
+        .await?
 }
 
 struct RefreshRow {

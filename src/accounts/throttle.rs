@@ -1,7 +1,19 @@
 //! Failed logins and the bans they lead to (seed 000, SPEC 4.2), kept in SQLite so they
 //! survive a restart. Failures are counted per (subject, client ip) — so a pupil cannot be
 //! locked out from another machine — and per ip across all names, against credential stuffing.
+//!
+//! A login is decided in two steps on the writing thread, with the password hashed between
+//! them: [`Gate::admit`] reads the ban and the count and takes one of the attempts left, and
+//! [`Ticket::fail`] or [`Ticket::succeed`] records what the hash said. Attempts whose password
+//! is being checked hold their place in the count, so however many logins arrive at once, no
+//! more than `max_attempts` wrong passwords are ever checked before the ban; the others wait for
+//! a place and find the ban. Both steps run one after the other with every other write, so
+//! nothing can slip between the check and the record.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rocket::tokio::sync::Notify;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,6 +49,218 @@ pub enum Failure {
     Counted { attempts: i64 },
     /// This failure reached the limit: banned for `ban_duration` from now.
     Banned { attempts: i64 },
+    /// Counted, and a ban is in force (the ip's, reached by other names meanwhile).
+    InBan { seconds_left: i64 },
+}
+
+/// Who a login counts against, from one ip: `ban` decides the ban (the account, so that its
+/// username and email count together; the name itself when no account has it); `shown` is
+/// the login as typed, whose count is the figure the answer shows. The answer never shows the
+/// account's own count: that would tell whether an email belongs to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Subjects {
+    pub ban: String,
+    pub shown: String,
+    pub ip: String,
+}
+
+impl Subjects {
+    pub fn new(account: Option<i64>, login: &str, ip: &str) -> Subjects {
+        let shown = format!("name:{}", login.trim().to_lowercase());
+        Subjects {
+            ban: account.map_or_else(|| shown.clone(), |id| format!("account:{id}")),
+            shown,
+            ip: ip.to_owned(),
+        }
+    }
+}
+
+/// What [`Gate::admit`] decided.
+pub enum Admission {
+    /// Banned: the attempt is refused without checking its password.
+    Banned { seconds_left: i64 },
+    /// Every attempt left is being checked right now: wait until one ends, then ask again.
+    Wait,
+    /// This attempt may be checked; its place is held until the ticket records the outcome
+    /// (or is dropped).
+    Admitted(Ticket),
+}
+
+/// The logins being checked right now, per (subject, ip). In memory: an attempt in flight does
+/// not outlive the process.
+#[derive(Default)]
+pub struct Gate {
+    in_flight: Mutex<HashMap<(String, String), i64>>,
+    /// Woken each time an attempt ends, for the ones waiting for a place.
+    pub ended: Notify,
+}
+
+impl Gate {
+    fn held(&self, subject: &str, ip: &str) -> i64 {
+        self.in_flight
+            .lock()
+            .map(|m| {
+                m.get(&(subject.to_owned(), ip.to_owned()))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0)
+    }
+
+    fn adjust(&self, keys: &[(String, String)], by: i64) {
+        if let Ok(mut m) = self.in_flight.lock() {
+            for key in keys {
+                let n = m.entry(key.clone()).or_insert(0);
+                *n += by;
+                if *n <= 0 {
+                    m.remove(key);
+                }
+            }
+        }
+    }
+
+    /// Decides whether an attempt may have its password checked. Runs on the writing thread.
+    pub fn admit(
+        self: &Arc<Gate>,
+        conn: &Connection,
+        who: &Subjects,
+        now: i64,
+        limits: Limits,
+    ) -> rusqlite::Result<Admission> {
+        if let Some(seconds_left) = ban_left(conn, &who.ban, &who.ip, now)? {
+            return Ok(Admission::Banned { seconds_left });
+        }
+        let used = current_failures(conn, &who.ban, &who.ip, now, limits.cooldown)?
+            + self.held(&who.ban, &who.ip);
+        let ip_used = current_failures(conn, ANY_NAME, &who.ip, now, limits.cooldown)?
+            + self.held(ANY_NAME, &who.ip);
+        if used >= limits.max_attempts
+            || (limits.ip_max_attempts > 0 && ip_used >= limits.ip_max_attempts)
+        {
+            return Ok(Admission::Wait);
+        }
+        let keys = vec![
+            (who.ban.clone(), who.ip.clone()),
+            (ANY_NAME.to_owned(), who.ip.clone()),
+        ];
+        self.adjust(&keys, 1);
+        Ok(Admission::Admitted(Ticket {
+            gate: self.clone(),
+            who: who.clone(),
+            keys,
+            open: true,
+        }))
+    }
+}
+
+/// A place among the attempts being checked. Recording the outcome gives it back; so does
+/// dropping it (a request abandoned while its password was checked).
+pub struct Ticket {
+    gate: Arc<Gate>,
+    who: Subjects,
+    keys: Vec<(String, String)>,
+    open: bool,
+}
+
+impl Ticket {
+    fn release(&mut self) {
+        if std::mem::take(&mut self.open) {
+            self.gate.adjust(&self.keys, -1);
+            self.gate.ended.notify_waiters();
+        }
+    }
+
+    /// Records a wrong password. Runs on the writing thread.
+    pub fn fail(
+        mut self,
+        conn: &Connection,
+        now: i64,
+        limits: Limits,
+    ) -> rusqlite::Result<Failure> {
+        self.release();
+        record_failure(conn, &self.who, now, limits)
+    }
+
+    /// Records a right password: the count starts again, unless a ban is in force — a success
+    /// never lifts a ban, and the right password during one is refused. Runs on the writing
+    /// thread; `Err` carries the seconds left on the ban.
+    pub fn succeed(mut self, conn: &Connection, now: i64) -> rusqlite::Result<Result<(), i64>> {
+        self.release();
+        if let Some(left) = ban_left(conn, &self.who.ban, &self.who.ip, now)? {
+            return Ok(Err(left));
+        }
+        clear(conn, &self.who.ban, &self.who.ip)?;
+        clear(conn, &self.who.shown, &self.who.ip)?;
+        Ok(Ok(()))
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// How often a caller (an account, or an ip) may be told that an email address is already in
+/// use: each such answer says that the address belongs to someone, so they are counted in a
+/// fixed window, in memory (a restart forgets them, which only gives back one window).
+#[derive(Default)]
+pub struct Window {
+    hits: Mutex<HashMap<String, (i64, i64)>>,
+}
+
+/// Answers "this email is taken" allowed per caller and window.
+pub const EMAIL_TAKEN_MAX: i64 = 5;
+pub const EMAIL_TAKEN_WINDOW: i64 = 3600;
+
+impl Window {
+    /// Seconds until `key` may be answered again, when it has used up its window.
+    pub fn exhausted(&self, key: &str, now: i64) -> Option<i64> {
+        let hits = self.hits.lock().ok()?;
+        match hits.get(key) {
+            Some((start, count))
+                if now < start + EMAIL_TAKEN_WINDOW && *count >= EMAIL_TAKEN_MAX =>
+            {
+                Some(start + EMAIL_TAKEN_WINDOW - now)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn hit(&self, key: &str, now: i64) {
+        let Ok(mut hits) = self.hits.lock() else {
+            return;
+        };
+        // Windows that ended are dropped now and then, so the map stays small.
+        if hits.len() > 10_000 {
+            hits.retain(|_, (start, _)| now < *start + EMAIL_TAKEN_WINDOW);
+        }
+        let entry = hits.entry(key.to_owned()).or_insert((now, 0));
+        if now >= entry.0 + EMAIL_TAKEN_WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+/// Failures of `subject` from `ip` that still count: none after `cooldown` quiet seconds or
+/// once a ban has ended.
+fn current_failures(
+    conn: &Connection,
+    subject: &str,
+    ip: &str,
+    now: i64,
+    cooldown: i64,
+) -> rusqlite::Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT CASE WHEN last_failure_at + ?3 <= ?4 OR (banned_until IS NOT NULL AND banned_until <= ?4)
+                    THEN 0 ELSE failures END
+             FROM login_attempts WHERE subject = ?1 AND ip = ?2",
+        )?
+        .query_row(params![subject, ip, cooldown, now], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 /// Seconds left on a ban of `subject` or of the whole ip, if any.
@@ -58,28 +282,45 @@ pub fn ban_left(
     Ok(until.map(|u| u - now))
 }
 
-/// Counts one failure of `subject` from `ip` (and one for the ip across names).
-pub fn record_failure(
+/// Counts one failure: for the deciding subject (banning it at the limit), for the login as
+/// typed when that is another row (the figure shown), and for the ip across names.
+fn record_failure(
     conn: &Connection,
-    subject: &str,
-    ip: &str,
+    who: &Subjects,
     now: i64,
     limits: Limits,
 ) -> rusqlite::Result<Failure> {
-    let attempts = bump(conn, subject, ip, now, limits.cooldown)?;
-    if attempts >= limits.max_attempts {
-        ban(conn, subject, ip, now + limits.ban_duration)?;
+    let (ip, cooldown) = (who.ip.as_str(), limits.cooldown);
+    let attempts = bump(conn, &who.ban, ip, now, cooldown)?;
+    let just_banned = attempts >= limits.max_attempts;
+    if just_banned {
+        ban(conn, &who.ban, ip, now + limits.ban_duration)?;
     }
-    if limits.ip_max_attempts > 0 {
-        let ip_attempts = bump(conn, ANY_NAME, ip, now, limits.cooldown)?;
-        if ip_attempts >= limits.ip_max_attempts {
-            ban(conn, ANY_NAME, ip, now + limits.ban_duration)?;
-        }
-    }
-    Ok(if attempts >= limits.max_attempts {
-        Failure::Banned { attempts }
+    // The typed login's count never runs ahead of the deciding one: when that one started
+    // again (after the cooldown, or after its ban ended), this one starts again with it.
+    let shown = if who.shown == who.ban {
+        attempts
     } else {
-        Failure::Counted { attempts }
+        let shown = bump(conn, &who.shown, ip, now, cooldown)?;
+        if shown > attempts {
+            conn.execute(
+                "UPDATE login_attempts SET failures = ?3 WHERE subject = ?1 AND ip = ?2",
+                params![who.shown, ip, attempts],
+            )?;
+        }
+        shown.min(attempts)
+    };
+    if limits.ip_max_attempts > 0
+        && bump(conn, ANY_NAME, ip, now, cooldown)? >= limits.ip_max_attempts
+    {
+        ban(conn, ANY_NAME, ip, now + limits.ban_duration)?;
+    }
+    if just_banned {
+        return Ok(Failure::Banned { attempts: shown });
+    }
+    Ok(match ban_left(conn, &who.ban, ip, now)? {
+        Some(seconds_left) => Failure::InBan { seconds_left },
+        None => Failure::Counted { attempts: shown },
     })
 }
 
@@ -114,7 +355,7 @@ fn ban(conn: &Connection, subject: &str, ip: &str, until: i64) -> rusqlite::Resu
 }
 
 /// A success forgets the failures of this subject from this ip.
-pub fn clear(conn: &Connection, subject: &str, ip: &str) -> rusqlite::Result<()> {
+fn clear(conn: &Connection, subject: &str, ip: &str) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM login_attempts WHERE subject = ?1 AND ip = ?2",
         params![subject, ip],

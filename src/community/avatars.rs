@@ -13,14 +13,14 @@ use rocket::{State, get, post, routes};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
+use crate::accounts::App;
 use crate::accounts::Level;
+use crate::accounts::auth::AuthUser;
 use crate::accounts::passwords::random_text;
-use crate::app::App;
 use crate::config::Config;
 use crate::content::store::{self, Viewer};
 use crate::content::{EVERYONE, Field, Resource};
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
 
 /// Largest accepted upload.
 pub const MAX_BYTES: usize = 512 * 1024;
@@ -45,10 +45,13 @@ pub static AVATARS: Resource = Resource {
     filters: &[("author", "account_id")],
     check: Some(check_path),
     tag: "people",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
-pub fn mount(rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
-    rocket.mount("/api/v1", routes![upload, image])
+pub fn routes() -> Vec<rocket::Route> {
+    routes![upload, image]
 }
 
 pub fn folder(config: &Config) -> PathBuf {

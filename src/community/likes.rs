@@ -5,23 +5,29 @@
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{State, delete, post, routes};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::app::App;
+use crate::accounts::App;
+use crate::accounts::auth::AuthUser;
+use crate::accounts::auth::SeedCaller;
+use crate::content::Resource;
+use crate::content::store::{self, Viewer};
 use crate::db::now_ms;
-use crate::http::body::JsonBody;
+use crate::http::body::target_id;
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
-use crate::http::seed::{seed_caller, target_id};
 
-pub fn mount(rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
-    rocket
-        .mount("/api/v1", routes![like_rest, unlike_rest])
-        .mount("/", routes![like_seed, set_likes_seed])
+pub fn routes() -> (Vec<rocket::Route>, Vec<rocket::Route>) {
+    (
+        routes![like_rest, unlike_rest],
+        routes![like_seed, set_likes_seed],
+    )
 }
+
+/// What members like: forum posts, whose description names the table of their likes.
+static LIKED: &Resource = &crate::community::FORUM_POSTS;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LikeState {
@@ -30,27 +36,33 @@ pub struct LikeState {
     pub liked: bool,
 }
 
-/// A post that can be liked: it exists and is not hidden.
-fn likeable(conn: &Connection, post: i64) -> Result<(), ApiError> {
-    let hidden: Option<bool> = conn
-        .query_row(
-            "SELECT hidden FROM forum_posts WHERE id = ?1",
-            [post],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match hidden {
-        Some(false) => Ok(()),
-        _ => Err(ApiError::not_found(&format!("The forum post {post}"))),
+/// A post that can be liked: one the liker may see, and not hidden by moderation.
+fn likeable(conn: &Connection, user: &AuthUser, post: i64) -> Result<(), ApiError> {
+    let row = store::find(conn, LIKED, Viewer::of(Some(user)), post)?;
+    match row {
+        Some(row) if row.get("hidden").and_then(Value::as_i64) == Some(0) => Ok(()),
+        _ => Err(ApiError::not_found(&format!("The {} {post}", LIKED.name))),
     }
 }
 
+/// The table of the likes, from the description.
+fn likes_table() -> Result<&'static str, ApiError> {
+    LIKED
+        .likes
+        .ok_or_else(|| ApiError::internal("forum posts have no likes table"))
+}
+
 fn state(conn: &Connection, post: i64, account: i64) -> Result<LikeState, ApiError> {
-    let likes = conn.query_row("SELECT likes FROM forum_posts WHERE id = ?1", [post], |r| {
-        r.get(0)
-    })?;
+    let likes = conn.query_row(
+        &format!("SELECT likes FROM {} WHERE id = ?1", LIKED.table),
+        [post],
+        |r| r.get(0),
+    )?;
     let liked = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM forum_post_likes WHERE post_id = ?1 AND account_id = ?2)",
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE post_id = ?1 AND account_id = ?2)",
+            likes_table()?
+        ),
         params![post, account],
         |r| r.get(0),
     )?;
@@ -67,14 +79,15 @@ pub async fn set_like(
     post: i64,
     like: bool,
 ) -> Result<LikeState, ApiError> {
-    let account = user.id;
+    let (account, user) = (user.id, user.clone());
+    let table = likes_table()?;
     app.db
         .write(move |tx| {
-            likeable(tx, post)?;
+            likeable(tx, &user, post)?;
             if like {
-                tx.execute("INSERT INTO forum_post_likes (post_id, account_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", params![post, account, now_ms()])?;
+                tx.execute(&format!("INSERT INTO {table} (post_id, account_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING"), params![post, account, now_ms()])?;
             } else {
-                tx.execute("DELETE FROM forum_post_likes WHERE post_id = ?1 AND account_id = ?2", params![post, account])?;
+                tx.execute(&format!("DELETE FROM {table} WHERE post_id = ?1 AND account_id = ?2"), params![post, account])?;
             }
             state(tx, post, account)
         })
@@ -102,29 +115,31 @@ async fn unlike_rest(
 }
 
 /// Seed 000: like post `id` (body or query); the token is in the path.
-#[post("/forum/post/like/<token>?<id>", data = "<body>")]
+#[post("/forum/post/like/<token>?<id>", data = "<caller>")]
+#[allow(unused_variables)] // `token` is read by `SeedCaller`, with the other places a token may be.
 async fn like_seed(
     app: &State<App>,
     token: &str,
     id: Option<&str>,
-    body: JsonBody<Map<String, Value>>,
+    caller: SeedCaller<Map<String, Value>>,
 ) -> Result<Status, ApiError> {
-    let user = seed_caller(app, Some(token.to_owned()), &body.0).await?;
-    let post = target_id(&body.0, id)?.ok_or_else(|| ApiError::missing("id"))?;
+    let SeedCaller { user, body } = caller;
+    let post = target_id(&body, id)?.ok_or_else(|| ApiError::missing("id"))?;
     set_like(app, &user, post, true).await?;
     Ok(Status::NoContent)
 }
 
 /// Seed 000: set post `id`'s like count (moderators).
-#[post("/forum/post/likes/<token>/<likes>?<id>", data = "<body>")]
+#[post("/forum/post/likes/<token>/<likes>?<id>", data = "<caller>")]
+#[allow(unused_variables)] // `token` is read by `SeedCaller`, with the other places a token may be.
 async fn set_likes_seed(
     app: &State<App>,
     token: &str,
     likes: &str,
     id: Option<&str>,
-    body: JsonBody<Map<String, Value>>,
+    caller: SeedCaller<Map<String, Value>>,
 ) -> Result<Status, ApiError> {
-    let user = seed_caller(app, Some(token.to_owned()), &body.0).await?;
+    let SeedCaller { user, body } = caller;
     if !user.is_moderator() {
         return Err(ApiError::forbidden(
             "Only a moderator or an admin may set a like count.",
@@ -133,23 +148,34 @@ async fn set_likes_seed(
     let likes: i64 = likes
         .parse()
         .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| ApiError::invalid("likes", "must be a non-negative integer"))?;
-    let post = target_id(&body.0, id)?.ok_or_else(|| ApiError::missing("id"))?;
+        .filter(|n| (0..=crate::community::LIKES_MAX).contains(n))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "likes",
+                format!(
+                    "must be an integer between 0 and {}",
+                    crate::community::LIKES_MAX
+                ),
+            )
+        })?;
+    let post = target_id(&body, id)?.ok_or_else(|| ApiError::missing("id"))?;
     app.db
         .write(move |tx| {
             let n = tx.execute(
-                "UPDATE forum_posts SET likes = ?2, updated_at = ?3 WHERE id = ?1",
+                &format!(
+                    "UPDATE {} SET likes = ?2, updated_at = ?3 WHERE id = ?1",
+                    LIKED.table
+                ),
                 params![post, likes, now_ms()],
             )?;
             if n == 0 {
-                return Err(ApiError::not_found(&format!("The forum post {post}")));
+                return Err(ApiError::not_found(&format!("The {} {post}", LIKED.name)));
             }
-            crate::moderation::audit::record(
+            crate::audit::record(
                 tx,
                 user.id,
                 "set_likes",
-                &crate::community::FORUM_POSTS.kind(),
+                &LIKED.kind(),
                 post,
                 Some(&likes.to_string()),
             )

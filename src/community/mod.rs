@@ -9,13 +9,41 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use crate::accounts::Level;
+use crate::accounts::auth::AuthUser;
 use crate::config::Config;
 use crate::content::{
-    COMMENT_MAX, CONTENT_MAX, DESCRIPTION_MAX, EVERYONE, Field, NAME_MAX, Parent, Resource,
+    COMMENT_MAX, CONTENT_MAX, DESCRIPTION_MAX, EVERYONE, Field, Hook, NAME_MAX, Parent, Resource,
     SHOWN_OR_AUTHOR, TITLE_MAX,
 };
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
+use crate::http::stage::Stage;
+use crate::learning::LOCALES;
+
+/// The highest like count a moderator may set: far above any real count, and far from the
+/// 64-bit limit that a like's `likes + 1` would overflow.
+pub const LIKES_MAX: i64 = 1_000_000_000;
+
+/// Community enters the application here: its resources (served by `content`), likes and
+/// avatar images.
+pub fn stage() -> Stage<Resource, Hook> {
+    Stage {
+        name: "community",
+        mount: |rocket, _| {
+            let (rest, seed) = likes::routes();
+            rocket
+                .mount("/api/v1", rest)
+                .mount("/", seed)
+                .mount("/api/v1", avatars::routes())
+        },
+        openapi: |_| {
+            let mut doc = likes::openapi();
+            doc.merge(avatars::openapi());
+            doc
+        },
+        resources: RESOURCES,
+        hooks: &[],
+    }
+}
 
 pub static RESOURCES: &[&Resource] = &[
     &GROUPS,
@@ -39,7 +67,7 @@ pub static GROUPS: Resource = Resource {
         Field::text("name", NAME_MAX, "A school, a class, a team…"),
         Field::reference(
             "parent_id",
-            "groups",
+            &GROUPS,
             "The enclosing group; none for a root.",
         )
         .optional(),
@@ -51,6 +79,9 @@ pub static GROUPS: Resource = Resource {
     filters: &[("parent", "parent_id")],
     check: Some(check_group_cycle),
     tag: "people",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static BLOG_CATEGORIES: Resource = Resource {
@@ -67,6 +98,9 @@ pub static BLOG_CATEGORIES: Resource = Resource {
     filters: &[],
     check: None,
     tag: "blog",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static BLOG_POSTS: Resource = Resource {
@@ -76,8 +110,8 @@ pub static BLOG_POSTS: Resource = Resource {
     parent: None,
     seed: Some("/blog/post/modify"),
     fields: &[
-        Field::reference("category_id", "blog_categories", "").alias(&["blog_category_id"]),
-        Field::reference("locale_id", "locales", "Default: 1.")
+        Field::reference("category_id", &BLOG_CATEGORIES, "").alias(&["blog_category_id"]),
+        Field::reference("locale_id", &LOCALES, "Default: 1.")
             .or(1)
             .alias(&["locales_id"]),
         Field::text("title", TITLE_MAX, ""),
@@ -94,6 +128,9 @@ pub static BLOG_POSTS: Resource = Resource {
     ],
     check: None,
     tag: "blog",
+    within: None,
+    reportable: true,
+    likes: None,
 };
 
 pub static BLOG_COMMENTS: Resource = Resource {
@@ -106,16 +143,19 @@ pub static BLOG_COMMENTS: Resource = Resource {
     }),
     seed: Some("/blog/post/comment/modify"),
     fields: &[
-        Field::reference("post_id", "blog_posts", "").alias(&["blog_post_id"]),
+        Field::reference("post_id", &BLOG_POSTS, "").alias(&["blog_post_id"]),
         Field::long_text("content", COMMENT_MAX, ""),
     ],
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
-    visible: "((hidden = 0 AND EXISTS (SELECT 1 FROM blog_posts p WHERE p.id = post_id AND (p.hidden = 0 OR p.account_id = :me))) OR account_id = :me OR :staff)",
+    visible: SHOWN_OR_AUTHOR,
     filters: &[("author", "account_id")],
     check: None,
     tag: "blog",
+    within: Some("post_id"),
+    reportable: true,
+    likes: None,
 };
 
 pub static FORUM_CATEGORIES: Resource = Resource {
@@ -132,6 +172,9 @@ pub static FORUM_CATEGORIES: Resource = Resource {
     filters: &[],
     check: None,
     tag: "forum",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static FORUMS: Resource = Resource {
@@ -141,7 +184,7 @@ pub static FORUMS: Resource = Resource {
     parent: None,
     seed: Some("/forum/modify"),
     fields: &[
-        Field::reference("category_id", "forum_categories", "").alias(&["forum_category_id"]),
+        Field::reference("category_id", &FORUM_CATEGORIES, "").alias(&["forum_category_id"]),
         Field::text("name", TITLE_MAX, ""),
         Field::long_text("description", DESCRIPTION_MAX, "").optional(),
     ],
@@ -152,6 +195,9 @@ pub static FORUMS: Resource = Resource {
     filters: &[("category", "category_id")],
     check: None,
     tag: "forum",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static FORUM_SUBJECTS: Resource = Resource {
@@ -161,8 +207,8 @@ pub static FORUM_SUBJECTS: Resource = Resource {
     parent: None,
     seed: Some("/forum/subject/modify"),
     fields: &[
-        Field::reference("forum_id", "forums", "").alias(&["forums_forum_id"]),
-        Field::reference("locale_id", "locales", "Default: 1.")
+        Field::reference("forum_id", &FORUMS, "").alias(&["forums_forum_id"]),
+        Field::reference("locale_id", &LOCALES, "Default: 1.")
             .or(1)
             .alias(&["locales_id"]),
         Field::text("title", TITLE_MAX, ""),
@@ -178,6 +224,9 @@ pub static FORUM_SUBJECTS: Resource = Resource {
     ],
     check: None,
     tag: "forum",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static FORUM_POSTS: Resource = Resource {
@@ -187,12 +236,12 @@ pub static FORUM_POSTS: Resource = Resource {
     parent: None,
     seed: Some("/forum/post/modify"),
     fields: &[
-        Field::reference("subject_id", "forum_subjects", "").alias(&["forum_subject_id"]),
+        Field::reference("subject_id", &FORUM_SUBJECTS, "").alias(&["forum_subject_id"]),
         Field::long_text("content", CONTENT_MAX, ""),
         Field::int(
             "likes",
             0,
-            i64::MAX,
+            LIKES_MAX,
             "Kept by the like routes; set directly by moderators only.",
         )
         .or(0)
@@ -205,6 +254,9 @@ pub static FORUM_POSTS: Resource = Resource {
     filters: &[("subject", "subject_id"), ("author", "account_id")],
     check: None,
     tag: "forum",
+    within: None,
+    reportable: true,
+    likes: Some("forum_post_likes"),
 };
 
 /// A group may not become its own ancestor.

@@ -5,6 +5,7 @@
 //! document (`openapi`).
 
 pub mod openapi;
+pub mod registry;
 pub mod rest;
 pub mod seed;
 pub mod store;
@@ -13,9 +14,12 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use crate::accounts::Level;
+use crate::accounts::auth::AuthUser;
 use crate::config::Config;
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
+use crate::http::stage::Stage;
+
+pub use registry::{Hook, Registry};
 
 /// Limits shared by the resources (characters).
 pub const TITLE_MAX: usize = 200;
@@ -31,9 +35,11 @@ pub enum Kind {
     Text { max: usize, multiline: bool },
     /// An integer in `min..=max`.
     Int { min: i64, max: i64 },
-    /// The id of a row of `table` that the caller can see. With `owned`, the row must also
-    /// be the caller's own (or the caller staff): nobody attaches another's correction.
-    Ref { table: &'static str, owned: bool },
+    /// The id of a row of `to` that the caller can see. With `owned`, the row must also be
+    /// the caller's own (or the caller staff): nobody attaches another's correction.
+    Ref { to: &'static Resource, owned: bool },
+    /// The id of an account.
+    Account,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -94,14 +100,23 @@ impl Field {
         }
     }
 
-    pub const fn reference(name: &'static str, table: &'static str, doc: &'static str) -> Field {
+    pub const fn reference(name: &'static str, to: &'static Resource, doc: &'static str) -> Field {
         Field {
             name,
             aliases: &[],
-            kind: Kind::Ref {
-                table,
-                owned: false,
-            },
+            kind: Kind::Ref { to, owned: false },
+            required: true,
+            default: None,
+            staff_only: false,
+            doc,
+        }
+    }
+
+    pub const fn account(name: &'static str, doc: &'static str) -> Field {
+        Field {
+            name,
+            aliases: &[],
+            kind: Kind::Account,
             required: true,
             default: None,
             staff_only: false,
@@ -111,8 +126,8 @@ impl Field {
 
     /// The referenced row must be the caller's own (or the caller staff).
     pub const fn owned(mut self) -> Field {
-        if let Kind::Ref { table, .. } = self.kind {
-            self.kind = Kind::Ref { table, owned: true };
+        if let Kind::Ref { to, .. } = self.kind {
+            self.kind = Kind::Ref { to, owned: true };
         }
         self
     }
@@ -170,12 +185,27 @@ pub struct Resource {
     /// Rows written by members stay `pending` until a moderator validates them.
     pub moderated: bool,
     /// Who may read a row, as an SQL condition on the row, with `:me` (the caller's id, 0 when
-    /// anonymous) and `:staff` (1 for moderators and admins).
+    /// anonymous) and `:staff` (1 for moderators and admins). With `within`, the row is also
+    /// visible only where the row it lives in is: see [`Resource::visibility`].
     pub visible: &'static str,
+    /// The field naming the row this one lives in (a comment's post, an exercise's course): the
+    /// row is visible only where that one is, except to its own author and to staff. A rule is
+    /// written once, on the parent.
+    pub within: Option<&'static str>,
+    /// Members may report it (moderation); its table has a `hidden` column.
+    pub reportable: bool,
+    /// The table of its likes (one row per account), when members may like it.
+    pub likes: Option<&'static str>,
     /// List filters: (query parameter, column).
     pub filters: &'static [(&'static str, &'static str)],
     pub check: Option<Check>,
     pub tag: &'static str,
+}
+
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Resource({})", self.table)
+    }
 }
 
 impl Resource {
@@ -200,30 +230,28 @@ impl Resource {
     }
 }
 
-/// Every resource of every domain.
-pub fn registry() -> impl Iterator<Item = &'static Resource> + Clone {
-    crate::learning::RESOURCES
-        .iter()
-        .chain(crate::community::RESOURCES)
-        .copied()
-}
-
-/// Mounts the REST and seed routes of every resource.
-pub fn mount(rocket: rocket::Rocket<rocket::Build>) -> rocket::Rocket<rocket::Build> {
-    registry().fold(rocket, |rocket, res| {
-        rocket
-            .mount("/api/v1", rest::routes(res))
-            .mount("/", seed::routes(res))
-    })
-}
-
-/// The OpenAPI part of every resource.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
-    for res in registry() {
-        openapi::add(&mut doc, res);
+/// The generic layer's own stage: the REST and seed routes and the OpenAPI part of every
+/// resource that the other stages describe.
+pub fn stage() -> Stage<Resource, Hook> {
+    Stage {
+        name: "content",
+        mount: |rocket, all| {
+            all.iter().fold(rocket, |rocket, res| {
+                rocket
+                    .mount("/api/v1", rest::routes(res))
+                    .mount("/", seed::routes(res))
+            })
+        },
+        openapi: |all| {
+            let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+            for res in all {
+                openapi::add(&mut doc, res);
+            }
+            doc
+        },
+        resources: &[],
+        hooks: &[],
     }
-    doc
 }
 
 /// Public rows.

@@ -12,7 +12,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBui
 use crate::content::{Kind, Resource, rest};
 use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT};
 
-fn type_name(res: &Resource) -> String {
+pub fn type_name(res: &Resource) -> String {
     res.name
         .split([' ', '_'])
         .map(|w| {
@@ -75,7 +75,7 @@ fn field_schema(kind: Kind, usage: Use, doc: &str) -> Schema {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(min as f64))
             .maximum(Some(max as f64)),
-        Kind::Ref { .. } => scalar(Type::Integer, nullable)
+        Kind::Ref { .. } | Kind::Account => scalar(Type::Integer, nullable)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(if clearable { 0.0 } else { 1.0 })),
     };

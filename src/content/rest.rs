@@ -11,13 +11,13 @@ use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value};
 
-use crate::accounts::tokens::Claims;
-use crate::app::App;
+use crate::accounts::App;
+use crate::accounts::auth::Claims;
+use crate::accounts::auth::{AuthUser, BearerToken};
 use crate::content::store::{self, Viewer};
-use crate::content::{Kind, Resource};
+use crate::content::{Kind, Registry, Resource};
 use crate::http::body::read_json;
 use crate::http::error::ApiError;
-use crate::http::guards::{AuthUser, BearerToken};
 use crate::http::pagination::PageRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,15 +115,9 @@ impl ParentRef {
             return Ok(None);
         };
         let id = path_id(req, segments(parent.path), parent.field)?;
-        let Some(Kind::Ref { table, .. }) = res.field(parent.field).map(|f| f.kind) else {
+        let Some(Kind::Ref { to: parent_res, .. }) = res.field(parent.field).map(|f| f.kind) else {
             return Err(ApiError::internal(format!(
                 "{}: parent field is not a reference",
-                res.name
-            )));
-        };
-        let Some(parent_res) = crate::content::registry().find(|r| r.table == table) else {
-            return Err(ApiError::internal(format!(
-                "{}: unknown parent table {table}",
                 res.name
             )));
         };
@@ -154,7 +148,7 @@ impl Caller {
     fn user(&self, conn: &Connection) -> Result<AuthUser, ApiError> {
         match self {
             Caller::Loaded(user) => Ok(user.clone()),
-            Caller::Token(id, claims) => crate::app::caller(conn, *id, claims),
+            Caller::Token(id, claims) => crate::accounts::auth::caller(conn, *id, claims),
         }
     }
 
@@ -175,6 +169,7 @@ impl Caller {
 
 async fn run(
     app: &App,
+    registry: Registry,
     req: &Request<'_>,
     data: Data<'_>,
     res: &'static Resource,
@@ -252,7 +247,7 @@ async fn run(
                 .write(move |tx| {
                     ParentRef::check(parent, tx, viewer)?;
                     check_parent(&store::get(tx, res, viewer, id)?, parent)?;
-                    store::update(tx, &app2.config, res, &user, id, &body)?;
+                    store::update(tx, &app2.config, &registry, res, &user, id, &body)?;
                     store::get(tx, res, viewer, id)
                 })
                 .await?;
@@ -266,7 +261,7 @@ async fn run(
                 .write(move |tx| {
                     ParentRef::check(parent, tx, viewer)?;
                     check_parent(&store::get(tx, res, viewer, id)?, parent)?;
-                    store::delete(tx, res, &user, id)
+                    store::delete(tx, &registry, res, &user, id)
                 })
                 .await?;
             Ok((Status::NoContent, None))
@@ -305,7 +300,10 @@ impl Handler for Endpoint {
         {
             return Outcome::from(req, not_allowed);
         }
-        let Some(app) = req.rocket().state::<App>() else {
+        let (Some(app), Some(registry)) = (
+            req.rocket().state::<App>(),
+            req.rocket().state::<Registry>(),
+        ) else {
             return Outcome::from(req, ApiError::internal("application state missing"));
         };
         let caller = if matches!(self.op, Op::List | Op::Get) {
@@ -324,7 +322,7 @@ impl Handler for Endpoint {
                 O::Forward(status) => return Outcome::Forward((data, status)),
             }
         };
-        match run(app, req, data, self.res, self.op, caller).await {
+        match run(app, registry.clone(), req, data, self.res, self.op, caller).await {
             Ok((status, Some(body))) => Outcome::from(req, (status, Json(body))),
             Ok((status, None)) => Outcome::from(req, status),
             Err(e) => Outcome::from(req, e),

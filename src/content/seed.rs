@@ -9,14 +9,13 @@ use rocket::serde::json::Json;
 use rocket::{Data, Request};
 use serde_json::{Map, Value, json};
 
-use crate::app::App;
-use crate::content::Resource;
+use crate::accounts::App;
+use crate::accounts::auth::SeedCaller;
 use crate::content::store;
+use crate::content::{Registry, Resource};
 use crate::db::now_ms;
-use crate::http::body::read_json;
-use crate::http::error::ApiError;
-use crate::http::guards::BearerToken;
-use crate::http::seed::{seed_caller, target_id};
+use crate::http::body::target_id;
+use crate::http::error::{ApiError, stashed_or};
 
 #[derive(Clone)]
 struct Modify(&'static Resource);
@@ -28,23 +27,27 @@ pub fn routes(res: &'static Resource) -> Vec<Route> {
         .collect()
 }
 
-async fn modify(
+async fn modify<'r>(
     app: &App,
-    req: &Request<'_>,
-    data: Data<'_>,
+    registry: Registry,
+    req: &'r Request<'_>,
+    data: Data<'r>,
     res: &'static Resource,
 ) -> Result<Option<i64>, ApiError> {
-    let body: Map<String, Value> = read_json(req, data).await?;
-    let bearer = match req.guard::<BearerToken>().await {
-        rocket::outcome::Outcome::Success(BearerToken(t)) => t,
-        _ => None,
-    };
-    let user = seed_caller(app, bearer, &body).await?;
+    let SeedCaller { user, body } =
+        match <SeedCaller<Map<String, Value>> as rocket::data::FromData>::from_data(req, data).await
+        {
+            rocket::outcome::Outcome::Success(caller) => caller,
+            // The guard stashed its error for the envelope; hand it back.
+            _ => return Err(stashed_or(req, ApiError::no_token())),
+        };
     let id = target_id(&body, req.query_value::<&str>("id").and_then(Result::ok))?;
     let app2 = app.clone();
     app.db
         .write(move |tx| match id {
-            Some(id) => store::update(tx, &app2.config, res, &user, id, &body).map(|()| None),
+            Some(id) => {
+                store::update(tx, &app2.config, &registry, res, &user, id, &body).map(|()| None)
+            }
             None => store::create(tx, &app2.config, res, &user, &body).map(Some),
         })
         .await
@@ -53,10 +56,13 @@ async fn modify(
 #[rocket::async_trait]
 impl Handler for Modify {
     async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
-        let Some(app) = req.rocket().state::<App>() else {
+        let (Some(app), Some(registry)) = (
+            req.rocket().state::<App>(),
+            req.rocket().state::<Registry>(),
+        ) else {
             return Outcome::from(req, ApiError::internal("application state missing"));
         };
-        match modify(app, req, data, self.0).await {
+        match modify(app, registry.clone(), req, data, self.0).await {
             Ok(Some(id)) => {
                 let body = json!({"timestamp": now_ms(), "status": 201, "path": req.uri().path().as_str(), "id": id});
                 Outcome::from(req, (Status::Created, Json(body)))

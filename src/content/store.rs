@@ -5,11 +5,11 @@ use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Statement, ToSql};
 use serde_json::{Map, Value};
 
+use crate::accounts::auth::AuthUser;
 use crate::config::Config;
-use crate::content::{Kind, Resource, registry};
+use crate::content::{Kind, Registry, Resource};
 use crate::db::now_ms;
-use crate::http::error::{ApiError, code};
-use crate::http::guards::AuthUser;
+use crate::http::error::{ApiError, Violation, code};
 use crate::http::pagination::PageRequest;
 use crate::validate;
 
@@ -83,7 +83,7 @@ fn select(
 /// One row the viewer may see, or 404.
 pub fn get(
     conn: &Connection,
-    res: &Resource,
+    res: &'static Resource,
     viewer: Viewer,
     id: i64,
 ) -> Result<Map<String, Value>, ApiError> {
@@ -93,13 +93,14 @@ pub fn get(
 
 pub fn find(
     conn: &Connection,
-    res: &Resource,
+    res: &'static Resource,
     viewer: Viewer,
     id: i64,
 ) -> Result<Option<Map<String, Value>>, ApiError> {
     let sql = format!(
         "SELECT * FROM {} WHERE id = :id AND {}",
-        res.table, res.visible
+        res.table,
+        res.visibility()
     );
     let rows = select(
         conn,
@@ -112,14 +113,15 @@ pub fn find(
 /// A page of rows the viewer may see, newest first, matching `filters` (column, value).
 pub fn list(
     conn: &Connection,
-    res: &Resource,
+    res: &'static Resource,
     viewer: Viewer,
     filters: &[(&str, Sql)],
     page: PageRequest,
 ) -> Result<Vec<Map<String, Value>>, ApiError> {
     let mut sql = format!(
         "SELECT * FROM {} WHERE id < :before AND {}",
-        res.table, res.visible
+        res.table,
+        res.visibility()
     );
     let names: Vec<String> = (0..filters.len()).map(|i| format!(":f{i}")).collect();
     for ((column, _), name) in filters.iter().zip(&names) {
@@ -139,24 +141,16 @@ pub fn list(
     select(conn, &sql, &params)
 }
 
-/// The owner of a row, when it exists and `viewer` may see it (`Some(None)` for rows without
-/// an owner column).
+/// The owner of a row of `to`, when it exists and `viewer` may see it (`Some(None)` for rows
+/// without an owner column).
 fn visible_owner(
     conn: &Connection,
-    table: &str,
+    to: &'static Resource,
     id: i64,
     viewer: Viewer,
 ) -> Result<Option<Option<i64>>, ApiError> {
-    if let Some(res) = registry().find(|r| r.table == table) {
-        return Ok(find(conn, res, viewer, id)?
-            .map(|row| res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64)));
-    }
-    let found: bool = conn.query_row(
-        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
-        [id],
-        |r| r.get(0),
-    )?;
-    Ok(found.then_some(None))
+    Ok(find(conn, to, viewer, id)?
+        .map(|row| to.owner.and_then(|o| row.get(o)).and_then(Value::as_i64)))
 }
 
 /// Whether `value` says "none" for an optional field: null, an empty text (the seeds' templates
@@ -165,7 +159,7 @@ fn clears(kind: Kind, value: &Value) -> bool {
     match (kind, value) {
         (_, Value::Null) => true,
         (Kind::Text { .. }, Value::String(s)) => s.trim().is_empty(),
-        (Kind::Ref { .. }, v) => v.as_i64() == Some(0),
+        (Kind::Ref { .. } | Kind::Account, v) => v.as_i64() == Some(0),
         _ => false,
     }
 }
@@ -182,7 +176,7 @@ fn input<'a>(body: &'a Map<String, Value>, name: &str, aliases: &[&str]) -> Opti
 pub fn validate(
     conn: &Connection,
     config: &Config,
-    res: &Resource,
+    res: &'static Resource,
     user: &AuthUser,
     body: &Map<String, Value>,
     existing: Option<&Map<String, Value>>,
@@ -257,21 +251,30 @@ pub fn validate(
                 }
                 Sql::Integer(n)
             }
-            Kind::Ref { table, owned } => {
+            Kind::Ref { to, owned } => {
                 let id = value
                     .as_i64()
                     .ok_or_else(|| ApiError::invalid(field.name, "must be an integer id"))?;
-                let owner = visible_owner(conn, table, id, viewer)?.ok_or_else(|| {
-                    ApiError::invalid(
-                        field.name,
-                        format!("no {} with id {id} exists", singular(table)),
-                    )
+                let owner = visible_owner(conn, to, id, viewer)?.ok_or_else(|| {
+                    ApiError::invalid(field.name, format!("no {} with id {id} exists", to.name))
                 })?;
                 if owned && !viewer.staff && owner.is_some_and(|o| o != user.id) {
                     return Err(ApiError::forbidden(format!(
-                        "`{}` must name one of your own {table}.",
-                        field.name
+                        "`{}` must name one of your own {}s.",
+                        field.name, to.name
                     )));
+                }
+                Sql::Integer(id)
+            }
+            Kind::Account => {
+                let id = value
+                    .as_i64()
+                    .ok_or_else(|| ApiError::invalid(field.name, "must be an integer id"))?;
+                if crate::accounts::model::find(conn, id)?.is_none() {
+                    return Err(ApiError::invalid(
+                        field.name,
+                        format!("no account with id {id} exists"),
+                    ));
                 }
                 Sql::Integer(id)
             }
@@ -288,47 +291,40 @@ pub fn validate(
     Ok(out)
 }
 
-fn singular(table: &str) -> String {
-    table.trim_end_matches('s').replace('_', " ")
-}
-
 /// Maps constraint failures to clear answers instead of 500s.
 fn constraint(res: &Resource, e: rusqlite::Error) -> ApiError {
-    let text = e.to_string();
-    if text.contains("UNIQUE constraint failed") {
-        let field = text.rsplit('.').next().unwrap_or("").trim().to_owned();
-        return ApiError::conflict(
-            code::CONFLICT,
-            "Conflict",
-            format!("Another {} already has this {field}.", res.name),
-        )
-        .with("field", field);
-    }
-    if text.contains("FOREIGN KEY constraint failed") {
-        return ApiError::conflict(
+    match Violation::of(&e) {
+        Some(Violation::Unique(columns)) => {
+            let field = columns.join(", ");
+            ApiError::conflict(
+                code::CONFLICT,
+                "Conflict",
+                format!("Another {} already has this {field}.", res.name),
+            )
+            .with("field", field)
+        }
+        Some(Violation::ForeignKey) => ApiError::conflict(
             code::CONFLICT,
             "Conflict",
             format!(
                 "This {} is still used by other rows: remove them first.",
                 res.name
             ),
-        );
+        ),
+        Some(Violation::NotNull(field)) => ApiError::invalid(&field, "must not be empty"),
+        Some(Violation::Check) => ApiError::bad_request(format!(
+            "Validation failed for the {}: a value is out of its allowed range.",
+            res.name
+        )),
+        None => ApiError::from(e),
     }
-    if let Some(column) = text.strip_prefix("NOT NULL constraint failed: ") {
-        let field = column.rsplit('.').next().unwrap_or(column).trim();
-        return ApiError::invalid(field, "must not be empty");
-    }
-    if text.contains("CHECK constraint failed") {
-        return ApiError::bad_request(format!("Validation failed for the {}: {text}", res.name));
-    }
-    ApiError::from(e)
 }
 
 /// Inserts a row; returns its id.
 pub fn create(
     conn: &Connection,
     config: &Config,
-    res: &Resource,
+    res: &'static Resource,
     user: &AuthUser,
     body: &Map<String, Value>,
 ) -> Result<i64, ApiError> {
@@ -375,7 +371,7 @@ pub fn create(
 /// change it.
 pub fn for_write(
     conn: &Connection,
-    res: &Resource,
+    res: &'static Resource,
     user: &AuthUser,
     id: i64,
     deleting: bool,
@@ -406,7 +402,8 @@ fn only_staff_fields(res: &Resource, body: &Map<String, Value>) -> bool {
 pub fn update(
     conn: &Connection,
     config: &Config,
-    res: &Resource,
+    registry: &Registry,
+    res: &'static Resource,
     user: &AuthUser,
     id: i64,
     body: &Map<String, Value>,
@@ -441,23 +438,41 @@ pub fn update(
     values.push(&id);
     conn.execute(&sql, &values[..])
         .map_err(|e| constraint(res, e))?;
+    // What only staff may set (a post's like count) is audited whichever face set it.
+    for (name, value) in &columns {
+        let staff_field = res.field(name).is_some_and(|f| f.staff_only);
+        let value = json_of(ValueRef::from(value));
+        if staff_field && existing.get(*name) != Some(&value) {
+            crate::audit::record(
+                conn,
+                user.id,
+                &format!("set_{name}"),
+                &res.kind(),
+                id,
+                Some(&value.to_string()),
+            )?;
+        }
+    }
     let owner = res
         .owner
         .and_then(|o| existing.get(o))
         .and_then(Value::as_i64);
     if existing.get("hidden").and_then(Value::as_i64) == Some(1) && owner == Some(user.id) {
-        crate::moderation::reports::author_edited(conn, res.table, id)?;
+        registry.hidden_edited(conn, res, id)?;
     }
     Ok(())
 }
 
-pub fn delete(conn: &Connection, res: &Resource, user: &AuthUser, id: i64) -> Result<(), ApiError> {
+pub fn delete(
+    conn: &Connection,
+    registry: &Registry,
+    res: &'static Resource,
+    user: &AuthUser,
+    id: i64,
+) -> Result<(), ApiError> {
     let row = for_write(conn, res, user, id, true)?;
     // Rows written without a locale get the default one: it must stay.
-    let is_a_default = registry().flat_map(|r| r.fields).any(|f| {
-        matches!(f.kind, Kind::Ref { table, .. } if table == res.table) && f.default == Some(id)
-    });
-    if is_a_default {
+    if registry.is_a_default(res, id) {
         return Err(ApiError::conflict(
             code::CONFLICT,
             "Conflict",
@@ -471,7 +486,7 @@ pub fn delete(conn: &Connection, res: &Resource, user: &AuthUser, id: i64) -> Re
         .map_err(|e| constraint(res, e))?;
     let owner = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
     if owner.is_some_and(|o| o != user.id) {
-        crate::moderation::audit::record(conn, user.id, "delete", &res.kind(), id, None)?;
+        crate::audit::record(conn, user.id, "delete", &res.kind(), id, None)?;
     }
     Ok(())
 }

@@ -247,20 +247,23 @@ impl Params {
     }
 }
 
+impl Params {
+    /// The query string, then the body, then `data`.
+    pub async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Params, ApiError> {
+        let mut params = Params::from_query(req.uri().query().map(|q| q.as_str()));
+        let bytes = read_body(req, data).await?;
+        params.merge_body(req.content_type(), &bytes)?;
+        params.expand_data()?;
+        Ok(params)
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromData<'r> for Params {
     type Error = ();
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        let result = async {
-            let mut params = Params::from_query(req.uri().query().map(|q| q.as_str()));
-            let bytes = read_body(req, data).await?;
-            params.merge_body(req.content_type(), &bytes)?;
-            params.expand_data()?;
-            Ok::<_, ApiError>(params)
-        }
-        .await;
-        match result {
+        match Params::read(req, data).await {
             Ok(params) => Outcome::Success(params),
             Err(e) => {
                 let status = e.http_status();
@@ -268,6 +271,32 @@ impl<'r> FromData<'r> for Params {
                 Outcome::Error((status, ()))
             }
         }
+    }
+}
+
+/// The target of a seed 000 route: the body's `id`, else the `id` query parameter; 0 or absent
+/// means none (create).
+pub fn target_id(body: &Map<String, Value>, query: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let id = match body.get("id").filter(|v| !v.is_null()) {
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| ApiError::invalid("id", "must be an integer"))?,
+        ),
+        None => query
+            .map(|q| {
+                q.trim()
+                    .parse::<i64>()
+                    .map_err(|_| ApiError::invalid("id", "must be an integer"))
+            })
+            .transpose()?,
+    };
+    match id {
+        Some(id) if id < 0 => Err(ApiError::invalid(
+            "id",
+            "must be a positive id, or 0 to create",
+        )),
+        Some(0) | None => Ok(None),
+        Some(id) => Ok(Some(id)),
     }
 }
 

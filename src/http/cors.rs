@@ -9,11 +9,25 @@ pub struct Cors {
     pub origins: Vec<String>,
 }
 
+/// What the configuration says of one origin.
+enum Allowed {
+    No,
+    /// Named in `cors_origins`: it may send the refresh cookie (credentials).
+    Named,
+    /// Only through `*`: any page may read the answers, never with the visitor's cookie —
+    /// else any site could get fresh tokens from a visitor's refresh cookie.
+    Anyone,
+}
+
 impl Cors {
-    fn allows(&self, origin: &str) -> bool {
-        self.origins
-            .iter()
-            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    fn allows(&self, origin: &str) -> Allowed {
+        if self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin)) {
+            Allowed::Named
+        } else if self.origins.iter().any(|o| o == "*") {
+            Allowed::Anyone
+        } else {
+            Allowed::No
+        }
     }
 }
 
@@ -30,15 +44,20 @@ impl Fairing for Cors {
         let Some(origin) = req.headers().get_one("Origin") else {
             return;
         };
-        if !self.allows(origin) {
-            return;
+        match self.allows(origin) {
+            Allowed::No => return,
+            Allowed::Anyone => {
+                res.set_header(Header::new("Access-Control-Allow-Origin", "*"));
+            }
+            Allowed::Named => {
+                res.set_header(Header::new(
+                    "Access-Control-Allow-Origin",
+                    origin.to_owned(),
+                ));
+                res.set_header(Header::new("Access-Control-Allow-Credentials", "true"));
+                res.set_header(Header::new("Vary", "Origin"));
+            }
         }
-        res.set_header(Header::new(
-            "Access-Control-Allow-Origin",
-            origin.to_owned(),
-        ));
-        res.set_header(Header::new("Access-Control-Allow-Credentials", "true"));
-        res.set_header(Header::new("Vary", "Origin"));
         res.set_header(Header::new(
             "Access-Control-Expose-Headers",
             "Retry-After, X-Request-Id",

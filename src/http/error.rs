@@ -2,208 +2,21 @@
 //! `{"timestamp", "status", "code", "error", "message", "path"}` plus the fields a seed asks
 //! for. Every refusal of every route, and every Rocket catcher, answers with it.
 
-use std::borrow::Cow;
 use std::io::Cursor;
 use std::sync::Mutex;
 
 use rocket::http::{ContentType, Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::db::now_ms;
-use crate::http::logging::was_dispatched;
+use crate::http::logging::{RequestId, log_error, was_dispatched};
 use crate::http::paths::{Face, face_of, public_path};
 
-/// Application codes, documented in the README. The seed 002 codes are kept as they are.
-pub mod code {
-    pub const NO_TOKEN: u32 = 901;
-    pub const INVALID_TOKEN: u32 = 902;
-    pub const REGISTER_INCOMPLETE: u32 = 1001;
-    pub const USERNAME_TAKEN: u32 = 1002;
-    pub const PASSWORD_NOT_SECURE: u32 = 1003;
-    pub const EMAIL_TAKEN: u32 = 1004;
-    pub const LOGIN_INCOMPLETE: u32 = 1101;
-    pub const LOGIN_INCORRECT: u32 = 1102;
-    pub const LOGIN_TOO_MANY: u32 = 1103;
-    pub const EMAIL_NOT_CONFIRMED: u32 = 1104;
-    pub const PASSWORD_INCOMPLETE: u32 = 1201;
-    pub const NEW_PASSWORD_NOT_SECURE: u32 = 1202;
-    pub const SAME_PASSWORD: u32 = 1203;
-    pub const WRONG_OLD_PASSWORD: u32 = 1204;
-    // Issue 16 (accounts a school can run).
-    pub const REGISTRATION_CLOSED: u32 = 1005;
-    pub const EMAIL_DOMAIN_NOT_ALLOWED: u32 = 1006;
-    pub const LINK_INVALID: u32 = 1205;
-    pub const LINK_USED: u32 = 1206;
-    pub const LINK_EXPIRED: u32 = 1207;
-    pub const RESET_TOO_MANY: u32 = 1208;
-    pub const BANNED: u32 = 700;
-    pub const BAD_REQUEST: u32 = 1400;
-    pub const FORBIDDEN: u32 = 1403;
-    pub const NOT_FOUND: u32 = 1404;
-    pub const METHOD_NOT_ALLOWED: u32 = 1405;
-    pub const CONFLICT: u32 = 1409;
-    pub const TOO_LARGE: u32 = 1413;
-    pub const UNSUPPORTED: u32 = 1415;
-    pub const BUSY: u32 = 1503;
-    pub const INTERNAL: u32 = 500;
-}
-
-/// The error envelope, as documented in the OpenAPI document.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Unix milliseconds.
-    pub timestamp: i64,
-    /// The HTTP status, or 700 for a login ban (sent as HTTP 429).
-    pub status: u16,
-    /// The application code (see the README).
-    pub code: u32,
-    pub error: String,
-    pub message: String,
-    /// The request path, without any secret it carried.
-    pub path: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    /// The envelope's `status`: the HTTP status, or 700 for a ban (sent as HTTP 429).
-    pub status: u16,
-    pub code: u32,
-    pub error: Cow<'static, str>,
-    pub message: String,
-    /// Fields a seed adds to the envelope (`attempts`, `ban_duration`, …).
-    pub extra: Map<String, Value>,
-    pub retry_after: Option<i64>,
-    /// The methods the path accepts, sent as `Allow` with a 405.
-    pub allow: Option<String>,
-}
+pub use crate::error::{ApiError, ErrorBody, Violation, code};
 
 impl ApiError {
-    pub fn new(
-        status: u16,
-        code: u32,
-        error: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> Self {
-        ApiError {
-            status,
-            code,
-            error: error.into(),
-            message: message.into(),
-            extra: Map::new(),
-            retry_after: None,
-            allow: None,
-        }
-    }
-
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.extra.insert(key.to_owned(), value.into());
-        self
-    }
-
-    pub fn allow(mut self, methods: impl Into<String>) -> Self {
-        self.allow = Some(methods.into());
-        self
-    }
-
-    pub fn retry_after(mut self, seconds: i64) -> Self {
-        self.retry_after = Some(seconds.max(1));
-        self
-    }
-
-    /// Bad input: names the field and the rule it broke.
-    pub fn invalid(field: &str, rule: impl std::fmt::Display) -> Self {
-        ApiError::new(
-            400,
-            code::BAD_REQUEST,
-            "Bad Request",
-            format!("Validation failed for `{field}`: {rule}"),
-        )
-        .with("field", field)
-    }
-
-    pub fn missing(field: &str) -> Self {
-        ApiError::invalid(field, "this field is required")
-    }
-
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::new(400, code::BAD_REQUEST, "Bad Request", message)
-    }
-
-    pub fn no_token() -> Self {
-        ApiError::new(
-            401,
-            code::NO_TOKEN,
-            "No Token Detected",
-            "This route needs a user token: send `Authorization: Bearer <token>`.",
-        )
-    }
-
-    pub fn invalid_token() -> Self {
-        ApiError::new(
-            401,
-            code::INVALID_TOKEN,
-            "Invalid User Token",
-            "The token is invalid, expired or revoked: log in again or refresh the session.",
-        )
-    }
-
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        ApiError::new(403, code::FORBIDDEN, "Forbidden", message)
-    }
-
-    pub fn not_found(what: &str) -> Self {
-        ApiError::new(
-            404,
-            code::NOT_FOUND,
-            "Not Found",
-            format!("{what} does not exist."),
-        )
-    }
-
-    pub fn conflict(code: u32, error: &'static str, message: impl Into<String>) -> Self {
-        ApiError::new(409, code, error, message)
-    }
-
-    pub fn too_large(limit: impl std::fmt::Display) -> Self {
-        ApiError::new(
-            413,
-            code::TOO_LARGE,
-            "Payload Too Large",
-            format!("The body is larger than the limit of {limit}."),
-        )
-    }
-
-    pub fn busy() -> Self {
-        ApiError::new(
-            503,
-            code::BUSY,
-            "Service Unavailable",
-            "The server is busy checking passwords: try again in a moment.",
-        )
-        .retry_after(1)
-    }
-
-    /// A fault of ours. The detail goes to the log, never to the client.
-    pub fn internal(detail: impl std::fmt::Display) -> Self {
-        crate::http::logging::log_error(&detail.to_string());
-        ApiError::new(
-            500,
-            code::INTERNAL,
-            "Internal Server Error",
-            "Something went wrong on the server; it has been logged.",
-        )
-    }
-
-    /// The HTTP status actually sent: the ban status 700 travels as 429.
-    pub fn http_status(&self) -> Status {
-        match self.status {
-            700 => Status::TooManyRequests,
-            s => Status::from_code(s).unwrap_or(Status::InternalServerError),
-        }
-    }
-
     /// The envelope for a request to `path` (the raw path: secrets are stripped here).
     pub fn body(&self, path: &str) -> Value {
         let face = face_of(path);
@@ -228,20 +41,17 @@ impl ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(format!("sqlite: {e}"))
-    }
-}
-
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        ApiError::internal(format!("pool: {e}"))
-    }
-}
-
 impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        // Our own faults are logged here, once, with the request they answer.
+        if let Some(source) = &self.source {
+            log_error(&format!(
+                "req={:08x} {} {}: {source}",
+                req.local_cache(|| RequestId(0)).0,
+                req.method(),
+                public_path(req.uri().path().as_str())
+            ));
+        }
         let body = self.body(req.uri().path().as_str()).to_string();
         let mut res = Response::build();
         res.status(self.http_status())
@@ -268,6 +78,11 @@ pub fn stash(req: &Request<'_>, error: ApiError) {
     if let Ok(mut slot) = slot.0.lock() {
         slot.get_or_insert(error);
     }
+}
+
+/// The error a guard left, or `fallback` when none did.
+pub fn stashed_or(req: &Request<'_>, fallback: ApiError) -> ApiError {
+    stashed(req).unwrap_or(fallback)
 }
 
 fn stashed(req: &Request<'_>) -> Option<ApiError> {

@@ -68,6 +68,11 @@ impl Fairing for RequestLog {
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let id = req.local_cache(|| RequestId(0)).0;
         res.set_header(Header::new("X-Request-Id", format!("{id:08x}")));
+        // Answers carry tokens and private rows: nothing is kept by a browser or a proxy
+        // unless the route said otherwise (static assets, images).
+        if !res.headers().contains("Cache-Control") {
+            res.set_header(Header::new("Cache-Control", "no-store"));
+        }
         if !self.enabled {
             return;
         }

@@ -1,12 +1,13 @@
-//! The HTTP layer shared by every domain: the error envelope, guards, bodies, pagination,
-//! request logging, CORS and the OpenAPI document.
+//! The HTTP layer shared by every domain: the error envelope, request bodies, pagination, the
+//! client's address, request logging, CORS, the OpenAPI document and the stage a domain enters
+//! the application by. It imports nothing above `config` and `db`.
 
 pub mod body;
+pub mod client;
 pub mod cors;
 pub mod error;
-pub mod guards;
 pub mod logging;
 pub mod openapi;
 pub mod pagination;
 pub mod paths;
-pub mod seed;
+pub mod stage;

@@ -1,13 +1,14 @@
-//! The OpenAPI 3 document at `/api/v1/openapi.json`, generated from the route annotations of
-//! every domain (each `rest` module contributes its own part).
+//! The OpenAPI 3 document at `/api/v1/openapi.json`, generated from the code: each stage
+//! contributes its part (the route annotations of its `rest` module, or the parts generated
+//! from resource descriptions), merged here once at build.
 
 use rocket::serde::json::Json;
 use rocket::{State, get};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-/// Parts contributed by the domains, merged in this order.
-pub fn document() -> OpenApi {
+/// The document made of `parts`, in their order.
+pub fn document(parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
     let mut doc = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
@@ -17,15 +18,7 @@ pub fn document() -> OpenApi {
                 .build(),
         )
         .build();
-    for part in [
-        crate::accounts::rest::openapi(),
-        crate::ops::rest::openapi(),
-        crate::learning::moderation::openapi(),
-        crate::moderation::rest::openapi(),
-        crate::community::likes::openapi(),
-        crate::community::avatars::openapi(),
-        crate::content::openapi(),
-    ] {
+    for part in parts {
         doc.merge(part);
     }
     let components = doc.components.get_or_insert_with(Default::default);

@@ -40,23 +40,45 @@ pub fn face_of(path: &str) -> Face {
     }
 }
 
-/// The segments of a raw path as Rocket's router sees them: percent-decoded, empty ones
-/// skipped. `//login/a/b` and `/%6Cogin/a/b` reach the same route as `/login/a/b`, so every
-/// decision about a path is made on these, never on the raw text.
+/// The segments of a raw path as a router or a proxy might read them: percent-decoded, empty
+/// and `.` segments skipped, `..` taking the previous one away, and the `;parameters` of a
+/// segment cut off (`/login;x/u/p`). `//login/a/b`, `/%6Cogin/a/b` and `/./login/a/b` all name
+/// the login route to someone, so every decision about a path is made on these, never on the
+/// raw text.
 fn routed_segments(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            rocket::http::RawStr::new(s)
-                .percent_decode_lossy()
-                .into_owned()
-        })
-        .collect()
+    let mut out: Vec<String> = Vec::new();
+    for raw in path.split('/') {
+        let decoded = rocket::http::RawStr::new(raw)
+            .percent_decode_lossy()
+            .into_owned();
+        let segment = decoded.split(';').next().unwrap_or_default();
+        match segment {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s.to_owned()),
+        }
+    }
+    out
+}
+
+/// Whether a path segment looks like a credential: a JWT (`eyJ….….…`), or a long run of
+/// token characters such as an opaque refresh token. No route of Préau has such an id, so a
+/// path that holds one is reported without it, whatever route it was meant for.
+fn looks_like_a_token(segment: &str) -> bool {
+    let token_chars = segment
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+'));
+    token_chars
+        && (segment.len() >= 32
+            || (segment.starts_with("eyJ") && segment.matches('.').count() == 2))
 }
 
 /// The path with any secret-bearing tail removed: `/login/alice/S3cret!` → `/login`. The
 /// prefix is compared without regard to case, so a mistyped `/LOGIN/alice/S3cret!` that no
-/// route answers is hidden too.
+/// route answers is hidden too; a segment that looks like a token anywhere else is replaced by
+/// `***`.
 pub fn public_path(path: &str) -> String {
     let segments = routed_segments(path);
     for prefix in SECRET_TAILS {
@@ -69,6 +91,24 @@ pub fn public_path(path: &str) -> String {
         {
             return prefix.trim_end_matches('/').to_owned();
         }
+    }
+    if segments.iter().any(|s| looks_like_a_token(s)) {
+        let shown: Vec<&str> = segments
+            .iter()
+            .map(|s| {
+                if looks_like_a_token(s) {
+                    "***"
+                } else {
+                    s.as_str()
+                }
+            })
+            .collect();
+        return format!("/{}", shown.join("/"));
+    }
+    // Nothing secret: the path as sent, unless its raw text says more than its segments do
+    // (`;parameters`, dot segments, encodings), which is then shown as the segments.
+    if path.contains(';') || path.contains("/.") || path.contains('%') {
+        return format!("/{}", segments.join("/"));
     }
     path.to_owned()
 }
@@ -117,6 +157,11 @@ mod tests {
             "/login/alice/S3cret!/",
             "/login/alice/S3cret!/more",
             "/login/alice",
+            "/login;x/alice/S3cret!",
+            "/./login/alice/S3cret!",
+            "/x/../login/alice/S3cret!",
+            "/login/./alice/S3cret!",
+            "/LoGiN;jsessionid=1/alice/S3cret!",
         ] {
             assert_eq!(public_path(raw), "/login", "{raw}");
         }
@@ -125,6 +170,20 @@ mod tests {
             "/course/moderation/validate"
         );
         assert_eq!(public_path("//forum/post/like/tok/5"), "/forum/post/like");
+    }
+
+    #[test]
+    fn token_shaped_segments_are_hidden_on_any_path() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        assert_eq!(public_path(&format!("/getuser/{jwt}")), "/getuser/***");
+        assert_eq!(
+            public_path("/auth/refresh/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-"),
+            "/auth/refresh/***"
+        );
+        assert_eq!(
+            public_path("/api/v1/forum/posts/12"),
+            "/api/v1/forum/posts/12"
+        );
     }
 
     #[test]

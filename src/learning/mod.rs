@@ -4,19 +4,32 @@
 //! `content` serves them. What is particular to learning lives here: who may grade, the
 //! grade's ceiling, and validation by moderators (`moderation`).
 
-pub mod moderation;
+pub mod seed_validation;
 
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use crate::accounts::Level;
+use crate::accounts::auth::AuthUser;
 use crate::config::Config;
 use crate::content::{
-    APPROVED_OR_AUTHOR, AUTHOR_AND_STAFF, COMMENT_MAX, CONTENT_MAX, EVERYONE, Field, NAME_MAX,
-    Parent, Resource, TITLE_MAX,
+    APPROVED_OR_AUTHOR, AUTHOR_AND_STAFF, COMMENT_MAX, CONTENT_MAX, EVERYONE, Field, Hook,
+    NAME_MAX, Parent, Resource, SHOWN_OR_AUTHOR, TITLE_MAX,
 };
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
+use crate::http::stage::Stage;
+
+/// Learning enters the application here: its resources (served by `content`) and the seed's
+/// validation routes.
+pub fn stage() -> Stage<Resource, Hook> {
+    Stage {
+        name: "learning",
+        mount: |rocket, _| rocket.mount("/", seed_validation::routes()),
+        openapi: crate::http::stage::no_openapi,
+        resources: RESOURCES,
+        hooks: &[],
+    }
+}
 
 pub static RESOURCES: &[&Resource] = &[
     &LOCALES,
@@ -51,6 +64,9 @@ pub static LOCALES: Resource = Resource {
     filters: &[],
     check: None,
     tag: "reference data",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static LANGUAGES: Resource = Resource {
@@ -71,6 +87,9 @@ pub static LANGUAGES: Resource = Resource {
     filters: &[],
     check: None,
     tag: "reference data",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static COURSES: Resource = Resource {
@@ -82,12 +101,12 @@ pub static COURSES: Resource = Resource {
     fields: &[
         Field::text("title", TITLE_MAX, ""),
         Field::long_text("content", CONTENT_MAX, ""),
-        Field::reference("locale_id", "locales", "Default: 1.")
+        Field::reference("locale_id", &LOCALES, "Default: 1.")
             .or(1)
             .alias(&["locales_id"]),
         Field::reference(
             "language_id",
-            "languages",
+            &LANGUAGES,
             "The programming language taught.",
         )
         .optional(),
@@ -104,6 +123,9 @@ pub static COURSES: Resource = Resource {
     ],
     check: None,
     tag: "courses",
+    within: None,
+    reportable: true,
+    likes: None,
 };
 
 pub static COURSE_COMMENTS: Resource = Resource {
@@ -116,17 +138,19 @@ pub static COURSE_COMMENTS: Resource = Resource {
     }),
     seed: Some("/course/commente/modify"),
     fields: &[
-        Field::reference("course_id", "courses", "").alias(&["couse_id"]),
+        Field::reference("course_id", &COURSES, "").alias(&["couse_id"]),
         Field::long_text("content", COMMENT_MAX, ""),
     ],
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
-    visible: "((hidden = 0 AND EXISTS (SELECT 1 FROM courses p WHERE p.id = course_id
-              AND ((p.status = 'approved' AND p.hidden = 0) OR p.account_id = :me))) OR account_id = :me OR :staff)",
+    visible: SHOWN_OR_AUTHOR,
     filters: &[("author", "account_id")],
     check: None,
     tag: "courses",
+    within: Some("course_id"),
+    reportable: true,
+    likes: None,
 };
 
 pub static SCRIPTS: Resource = Resource {
@@ -147,6 +171,9 @@ pub static SCRIPTS: Resource = Resource {
     filters: &[("author", "account_id")],
     check: None,
     tag: "exercises",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static SCRIPT_LOGS: Resource = Resource {
@@ -159,7 +186,7 @@ pub static SCRIPT_LOGS: Resource = Resource {
     }),
     seed: Some("/exercise/script/log/modify"),
     fields: &[
-        Field::reference("script_id", "scripts", "").owned(),
+        Field::reference("script_id", &SCRIPTS, "").owned(),
         Field::long_text("content", CONTENT_MAX, "The output of a run."),
     ],
     owner: Some("account_id"),
@@ -169,6 +196,9 @@ pub static SCRIPT_LOGS: Resource = Resource {
     filters: &[],
     check: None,
     tag: "exercises",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static CORRECTIONS: Resource = Resource {
@@ -187,15 +217,10 @@ pub static CORRECTIONS: Resource = Resource {
     filters: &[("author", "account_id")],
     check: None,
     tag: "exercises",
+    within: None,
+    reportable: false,
+    likes: None,
 };
-
-/// Exercises: approved, not hidden, and in a course the viewer may see (approved and not
-/// hidden, or their own); the others for their author and staff. An exercise is not a way
-/// into a course that is pending, rejected or hidden.
-const EXERCISE_VISIBLE: &str = "((status = 'approved' AND hidden = 0 AND EXISTS (
-        SELECT 1 FROM courses c WHERE c.id = exercises.course_id
-        AND ((c.status = 'approved' AND c.hidden = 0) OR c.account_id = :me)))
-    OR account_id = :me OR :staff)";
 
 pub static EXERCISES: Resource = Resource {
     name: "exercise",
@@ -204,16 +229,16 @@ pub static EXERCISES: Resource = Resource {
     parent: None,
     seed: Some("/exercise/modify"),
     fields: &[
-        Field::reference("course_id", "courses", "").alias(&["couse_id"]),
+        Field::reference("course_id", &COURSES, "").alias(&["couse_id"]),
         Field::text("title", TITLE_MAX, ""),
         Field::long_text("instruction", CONTENT_MAX, ""),
-        Field::reference("script_id", "scripts", "One of the author's scripts.")
+        Field::reference("script_id", &SCRIPTS, "One of the author's scripts.")
             .owned()
             .optional(),
         Field::int("grade_max", 1, 1000, "Default: 20.").or(20),
         Field::reference(
             "correction_id",
-            "corrections",
+            &CORRECTIONS,
             "One of the author's corrections.",
         )
         .owned()
@@ -222,7 +247,9 @@ pub static EXERCISES: Resource = Resource {
     owner: Some("account_id"),
     create: Level::Member,
     moderated: true,
-    visible: EXERCISE_VISIBLE,
+    // Approved and shown, or the author's, or for staff; and in a course the viewer may see
+    // (`within`): an exercise is no way into a course that is pending, rejected or hidden.
+    visible: APPROVED_OR_AUTHOR,
     filters: &[
         ("course", "course_id"),
         ("author", "account_id"),
@@ -230,6 +257,9 @@ pub static EXERCISES: Resource = Resource {
     ],
     check: Some(check_grade_max),
     tag: "exercises",
+    within: Some("course_id"),
+    reportable: true,
+    likes: None,
 };
 
 pub static EXERCISE_COMMENTS: Resource = Resource {
@@ -242,17 +272,20 @@ pub static EXERCISE_COMMENTS: Resource = Resource {
     }),
     seed: Some("/exercise/comment/modify"),
     fields: &[
-        Field::reference("exercise_id", "exercises", "").alias(&["exercice_id"]),
+        Field::reference("exercise_id", &EXERCISES, "").alias(&["exercice_id"]),
         Field::long_text("content", COMMENT_MAX, ""),
     ],
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
-    visible: "((hidden = 0 AND EXISTS (SELECT 1 FROM exercises p WHERE p.id = exercise_id
-              AND ((p.status = 'approved' AND p.hidden = 0) OR p.account_id = :me))) OR account_id = :me OR :staff)",
+    // Visible where its exercise is (and so its course): `within`.
+    visible: SHOWN_OR_AUTHOR,
     filters: &[("author", "account_id")],
     check: None,
     tag: "exercises",
+    within: Some("exercise_id"),
+    reportable: true,
+    likes: None,
 };
 
 pub static GRADES: Resource = Resource {
@@ -262,10 +295,10 @@ pub static GRADES: Resource = Resource {
     parent: None,
     seed: Some("/exercise/grade/modify"),
     fields: &[
-        Field::reference("account_id", "accounts", "The graded member."),
-        Field::reference("exercise_id", "exercises", "").alias(&["exercice_id"]),
+        Field::account("account_id", "The graded member."),
+        Field::reference("exercise_id", &EXERCISES, "").alias(&["exercice_id"]),
         Field::int("value", 0, 1000, "At most the exercise's `grade_max`."),
-        Field::reference("log_id", "script_logs", "The run that justified it.").optional(),
+        Field::reference("log_id", &SCRIPT_LOGS, "The run that justified it.").optional(),
     ],
     owner: Some("grader_id"),
     create: Level::Member,
@@ -274,6 +307,9 @@ pub static GRADES: Resource = Resource {
     filters: &[("exercise", "exercise_id"), ("account", "account_id")],
     check: Some(check_grade),
     tag: "exercises",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static ATTEMPTS: Resource = Resource {
@@ -283,8 +319,8 @@ pub static ATTEMPTS: Resource = Resource {
     parent: None,
     seed: Some("/exercise/user/modify"),
     fields: &[
-        Field::reference("exercise_id", "exercises", "").alias(&["exercice_id"]),
-        Field::reference("grade_id", "grades", "Set by whoever grades.")
+        Field::reference("exercise_id", &EXERCISES, "").alias(&["exercice_id"]),
+        Field::reference("grade_id", &GRADES, "Set by whoever grades.")
             .optional()
             .staff_only(),
     ],
@@ -295,6 +331,9 @@ pub static ATTEMPTS: Resource = Resource {
     filters: &[("exercise", "exercise_id"), ("author", "account_id")],
     check: None,
     tag: "exercises",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 pub static ATTEMPT_CODES: Resource = Resource {
@@ -303,7 +342,7 @@ pub static ATTEMPT_CODES: Resource = Resource {
     path: "code",
     parent: Some(Parent { path: "attempts", field: "attempt_id" }),
     seed: Some("/exercise/user/code/modify"),
-    fields: &[Field::reference("attempt_id", "attempts", "").owned().alias(&["user_exercice_id"]), Field::long_text("content", CONTENT_MAX, "")],
+    fields: &[Field::reference("attempt_id", &ATTEMPTS, "").owned().alias(&["user_exercice_id"]), Field::long_text("content", CONTENT_MAX, "")],
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
@@ -312,6 +351,9 @@ pub static ATTEMPT_CODES: Resource = Resource {
     filters: &[],
     check: None,
     tag: "exercises",
+    within: None,
+    reportable: false,
+    likes: None,
 };
 
 /// Grades are given by the exercise's author, a moderator or an admin, within `grade_max`.

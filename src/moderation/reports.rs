@@ -7,51 +7,74 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::App;
-use crate::community::{BLOG_COMMENTS, BLOG_POSTS, FORUM_POSTS};
-use crate::content::Resource;
+use crate::accounts::App;
+use crate::accounts::auth::AuthUser;
+use crate::audit;
 use crate::content::store::{self, Viewer};
+use crate::content::{Registry, Resource};
 use crate::db::now_ms;
-use crate::http::error::{ApiError, code};
-use crate::http::guards::AuthUser;
-use crate::learning::{COURSE_COMMENTS, COURSES, EXERCISE_COMMENTS, EXERCISES};
+use crate::http::error::{ApiError, Violation, code};
 use crate::moderation::notifications::{self, Notice};
-use crate::moderation::{audit, optional_message};
+use crate::moderation::optional_message;
 
 pub const COMMENT_MAX: usize = 1000;
 pub const RESULT_MAX: usize = 1000;
 
-/// What can be reported, by target type.
-pub static TARGETS: &[(&str, &Resource)] = &[
-    ("forum_post", &FORUM_POSTS),
-    ("blog_post", &BLOG_POSTS),
-    ("blog_comment", &BLOG_COMMENTS),
-    ("course", &COURSES),
-    ("course_comment", &COURSE_COMMENTS),
-    ("exercise", &EXERCISES),
-    ("exercise_comment", &EXERCISE_COMMENTS),
-];
-
-pub fn target(kind: &str) -> Result<&'static Resource, ApiError> {
-    TARGETS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, r)| *r)
-        .ok_or_else(|| {
-            let kinds: Vec<&str> = TARGETS.iter().map(|(k, _)| *k).collect();
-            ApiError::invalid(
-                "target_type",
-                format!("must be one of {}", kinds.join(", ")),
-            )
-        })
+/// Where a report stands (seed 004's `reportStatus`); stored and sent as its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "i64")]
+pub enum ReportStatus {
+    /// Waiting for a moderator.
+    Open = 0,
+    /// A moderator took it.
+    Taken = 1,
+    /// Upheld: the content is hidden until its author edits it.
+    Confirmed = 2,
+    /// Finished or cancelled.
+    Closed = 3,
 }
 
-/// The target type of a reportable table, if it is one.
-pub fn kind_of(table: &str) -> Option<&'static str> {
-    TARGETS
-        .iter()
-        .find(|(_, r)| r.table == table)
-        .map(|(k, _)| *k)
+impl From<ReportStatus> for i64 {
+    fn from(s: ReportStatus) -> i64 {
+        s as i64
+    }
+}
+
+impl TryFrom<i64> for ReportStatus {
+    type Error = String;
+
+    fn try_from(v: i64) -> Result<Self, String> {
+        Ok(match v {
+            0 => ReportStatus::Open,
+            1 => ReportStatus::Taken,
+            2 => ReportStatus::Confirmed,
+            3 => ReportStatus::Closed,
+            _ => return Err("must be 0, 1, 2 or 3".into()),
+        })
+    }
+}
+
+impl utoipa::PartialSchema for ReportStatus {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .enum_values(Some([0, 1, 2, 3]))
+            .description(Some(
+                "0 open, 1 taken, 2 confirmed (target hidden), 3 finished or cancelled.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ReportStatus {}
+
+impl rusqlite::types::FromSql for ReportStatus {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        ReportStatus::try_from(v.as_i64()?)
+            .map_err(|e| rusqlite::types::FromSqlError::Other(e.into()))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -62,8 +85,7 @@ pub struct Report {
     pub target_type: String,
     pub target_id: i64,
     pub comment: Option<String>,
-    /// 0 open, 1 taken, 2 confirmed (target hidden), 3 finished or cancelled.
-    pub status: i64,
+    pub status: ReportStatus,
     pub handler_id: Option<i64>,
     pub result: Option<String>,
     /// Unix milliseconds of the last change of status.
@@ -163,13 +185,14 @@ fn must_stay_hidden(
 /// `comment_field`, as the caller's face spells it).
 pub async fn file(
     app: &App,
+    registry: &Registry,
     user: &AuthUser,
     kind: &str,
     target_id: i64,
     comment: Option<String>,
     comment_field: &str,
 ) -> Result<Report, ApiError> {
-    let res = target(kind)?;
+    let res = registry.reportable(kind, "target_type")?;
     let comment = optional_message(comment_field, comment.as_deref(), COMMENT_MAX)?;
     let user = user.clone();
     let kind = kind.to_owned();
@@ -195,12 +218,9 @@ pub async fn file(
                     params![user.id, kind, target_id, comment, now],
                     |r| r.get(0),
                 )
-                .map_err(|e| {
-                    if e.to_string().contains("UNIQUE") {
-                        ApiError::conflict(code::CONFLICT, "Already Reported", format!("You have already reported this {}.", res.name))
-                    } else {
-                        ApiError::from(e)
-                    }
+                .map_err(|e| match Violation::of(&e) {
+                    Some(Violation::Unique(_)) => ApiError::conflict(code::CONFLICT, "Already Reported", format!("You have already reported this {}.", res.name)),
+                    _ => ApiError::from(e),
                 })?;
             if threshold > 0 {
                 let reporters = open_reporters(tx, &kind, target_id)?;
@@ -253,7 +273,7 @@ pub async fn take(app: &App, user: &AuthUser, id: i64) -> Result<Transition, Api
         .write(move |tx| {
             let report = get(tx, id)?;
             match report.status {
-                0 => {
+                ReportStatus::Open => {
                     tx.execute(
                         "UPDATE reports SET status = 1, handler_id = ?2, state_changed_at = ?3, updated_at = ?3 WHERE id = ?1",
                         params![id, moderator, now_ms()],
@@ -261,9 +281,9 @@ pub async fn take(app: &App, user: &AuthUser, id: i64) -> Result<Transition, Api
                     audit::record(tx, moderator, "report_take", &report.target_type, report.target_id, None)?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report taken.".into() })
                 }
-                1 => unchanged(report, "This report already has a handler."),
-                2 => unchanged(report, "This report was already confirmed."),
-                _ => unchanged(report, "This report is already finished."),
+                ReportStatus::Taken => unchanged(report, "This report already has a handler."),
+                ReportStatus::Confirmed => unchanged(report, "This report was already confirmed."),
+                ReportStatus::Closed => unchanged(report, "This report is already finished."),
             }
         })
         .await
@@ -273,6 +293,7 @@ pub async fn take(app: &App, user: &AuthUser, id: i64) -> Result<Transition, Api
 /// again unless it must stay hidden (another confirmed report, or the auto-hide threshold).
 pub async fn cancel(
     app: &App,
+    registry: Registry,
     user: &AuthUser,
     id: i64,
     result: Option<String>,
@@ -284,11 +305,11 @@ pub async fn cancel(
     app.db
         .write(move |tx| {
             let report = get(tx, id)?;
-            let res = target(&report.target_type)?;
+            let res = registry.reportable(&report.target_type, "target_type")?;
             let now = now_ms();
             match report.status {
-                0 => Err(ApiError::conflict(code::CONFLICT, "Not Taken", "Take the report before cancelling it.")),
-                1 | 2 => {
+                ReportStatus::Open => Err(ApiError::conflict(code::CONFLICT, "Not Taken", "Take the report before cancelling it.")),
+                ReportStatus::Taken | ReportStatus::Confirmed => {
                     tx.execute(
                         "UPDATE reports SET status = 3, result = COALESCE(?2, result), handler_id = COALESCE(handler_id, ?3),
                          state_changed_at = ?4, updated_at = ?4 WHERE id = ?1",
@@ -303,7 +324,7 @@ pub async fn cancel(
                     }
                     let to_author = if shown {
                         Some(format!("Your {} is visible again: {outcome}", res.name))
-                    } else if report.status == 2 {
+                    } else if report.status == ReportStatus::Confirmed {
                         Some(format!("A report on your {} is closed: {outcome}. It stays hidden while other reports are reviewed.", res.name))
                     } else {
                         None
@@ -312,16 +333,16 @@ pub async fn cancel(
                         notifications::send(tx, author, &Notice { kind: "report_finished", message, report_id: Some(id), target: Some(target) })?;
                     }
                     // An upheld report ends finished, not cancelled.
-                    let kind = if report.status == 2 { "report_finished" } else { "report_cancelled" };
+                    let kind = if report.status == ReportStatus::Confirmed { "report_finished" } else { "report_cancelled" };
                     let message = format!("Your report of a {} was reviewed: {outcome}", res.name);
                     if let Some(reporter) = report.reporter_id {
                         notifications::send(tx, reporter, &Notice { kind, message, report_id: Some(id), target: Some(target) })?;
                     }
-                    let action = if report.status == 2 { "report_finish" } else { "report_cancel" };
+                    let action = if report.status == ReportStatus::Confirmed { "report_finish" } else { "report_cancel" };
                     audit::record(tx, moderator, action, &report.target_type, report.target_id, result.as_deref())?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report finished.".into() })
                 }
-                _ => unchanged(report, "This report is already finished."),
+                ReportStatus::Closed => unchanged(report, "This report is already finished."),
             }
         })
         .await
@@ -330,6 +351,7 @@ pub async fn cancel(
 /// 1 → 2: the content is hidden until its author edits it; author and reporter notified.
 pub async fn confirm(
     app: &App,
+    registry: Registry,
     user: &AuthUser,
     id: i64,
     result: Option<String>,
@@ -340,10 +362,10 @@ pub async fn confirm(
     app.db
         .write(move |tx| {
             let report = get(tx, id)?;
-            let res = target(&report.target_type)?;
+            let res = registry.reportable(&report.target_type, "target_type")?;
             match report.status {
-                0 => Err(ApiError::conflict(code::CONFLICT, "Not Taken", "Take the report before confirming it.")),
-                1 => {
+                ReportStatus::Open => Err(ApiError::conflict(code::CONFLICT, "Not Taken", "Take the report before confirming it.")),
+                ReportStatus::Taken => {
                     let now = now_ms();
                     tx.execute(
                         "UPDATE reports SET status = 2, result = ?2, state_changed_at = ?3, updated_at = ?3 WHERE id = ?1",
@@ -363,18 +385,20 @@ pub async fn confirm(
                     audit::record(tx, moderator, "report_confirm", &report.target_type, report.target_id, result.as_deref())?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report confirmed: the content is hidden.".into() })
                 }
-                2 => unchanged(report, "This report was already confirmed."),
-                _ => unchanged(report, "This report is already finished."),
+                ReportStatus::Confirmed => unchanged(report, "This report was already confirmed."),
+                ReportStatus::Closed => unchanged(report, "This report is already finished."),
             }
         })
         .await
 }
 
-/// Called when the author edits hidden content: its moderators are told to review it.
-pub fn author_edited(conn: &Connection, table: &str, id: i64) -> Result<(), ApiError> {
-    let Some(kind) = kind_of(table) else {
+/// The hook run when the author edits hidden content: its moderators are told to review it.
+pub fn author_edited(conn: &Connection, res: &'static Resource, id: i64) -> Result<(), ApiError> {
+    if !res.reportable {
         return Ok(());
-    };
+    }
+    let kind = res.kind();
+    let kind = kind.as_str();
     let mut stmt = conn.prepare_cached("SELECT id, handler_id FROM reports WHERE target_type = ?1 AND target_id = ?2 AND status = 2")?;
     let rows: Vec<(i64, Option<i64>)> = stmt
         .query_map(params![kind, id], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -400,7 +424,7 @@ pub fn author_edited(conn: &Connection, table: &str, id: i64) -> Result<(), ApiE
 }
 
 pub struct ListFilter {
-    pub status: Option<i64>,
+    pub status: Option<ReportStatus>,
     pub reporter: Option<i64>,
     pub target: Option<(String, i64)>,
 }
@@ -423,7 +447,7 @@ pub fn list(
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(
-            params![after, f.status, f.reporter, kind, tid, limit],
+            params![after, f.status.map(i64::from), f.reporter, kind, tid, limit],
             Report::from_row,
         )?
         .collect::<rusqlite::Result<_>>()?;

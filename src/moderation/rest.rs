@@ -7,14 +7,15 @@ use rocket::{State, get, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::App;
+use crate::accounts::App;
+use crate::accounts::auth::{Admin, AuthUser};
+use crate::audit::{self, AuditEntry};
+use crate::content::Registry;
 use crate::http::body::{JsonBody, QueryBool, QueryInt, query_bool, query_int};
 use crate::http::error::ApiError;
-use crate::http::guards::{Admin, AuthUser};
 use crate::http::pagination::{Page, PageRequest};
-use crate::moderation::audit::{self, AuditEntry};
 use crate::moderation::notifications::{self, Notification};
-use crate::moderation::reports::{self, ListFilter, Report, Transition};
+use crate::moderation::reports::{self, ListFilter, Report, ReportStatus, Transition};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -48,12 +49,14 @@ pub struct ReportBody {
 #[post("/reports", data = "<body>")]
 async fn create(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     body: JsonBody<ReportBody>,
 ) -> Result<Created<Json<Report>>, ApiError> {
     let b = body.0;
     let report = reports::file(
         app,
+        registry,
         &user,
         &b.target_type,
         b.target_id,
@@ -79,6 +82,7 @@ async fn create(
 #[allow(clippy::too_many_arguments)]
 async fn list(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     status: QueryInt<'_>,
     mine: QueryBool<'_>,
@@ -88,16 +92,14 @@ async fn list(
     cursor: Option<String>,
 ) -> Result<Json<Page<Report>>, ApiError> {
     let page = PageRequest::new(query_int("limit", limit)?, cursor.as_deref())?;
-    let status = query_int("status", status)?;
+    let status = query_int("status", status)?
+        .map(ReportStatus::try_from)
+        .transpose()
+        .map_err(|e| ApiError::invalid("status", e))?;
     let target_id = query_int("target_id", target_id)?;
-    if let Some(s) = status
-        && !(0..=3).contains(&s)
-    {
-        return Err(ApiError::invalid("status", "must be 0, 1, 2 or 3"));
-    }
     let target = match (target_type, target_id) {
         (Some(kind), Some(id)) => {
-            reports::target(&kind)?;
+            registry.reportable(&kind, "target_type")?;
             Some((kind, id))
         }
         (None, None) => None,
@@ -155,11 +157,14 @@ async fn take(app: &State<App>, user: AuthUser, id: i64) -> Result<Json<Transiti
 #[post("/reports/<id>/cancel", data = "<body>")]
 async fn cancel(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     id: i64,
     body: JsonBody<ResultBody>,
 ) -> Result<Json<Transition>, ApiError> {
-    Ok(Json(reports::cancel(app, &user, id, body.0.result).await?))
+    Ok(Json(
+        reports::cancel(app, registry.inner().clone(), &user, id, body.0.result).await?,
+    ))
 }
 
 /// Confirm a taken report (moderators): the content is hidden; author and reporter notified.
@@ -168,11 +173,14 @@ async fn cancel(
 #[post("/reports/<id>/confirm", data = "<body>")]
 async fn confirm(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     id: i64,
     body: JsonBody<ResultBody>,
 ) -> Result<Json<Transition>, ApiError> {
-    Ok(Json(reports::confirm(app, &user, id, body.0.result).await?))
+    Ok(Json(
+        reports::confirm(app, registry.inner().clone(), &user, id, body.0.result).await?,
+    ))
 }
 
 /// The caller's notifications, newest first.

@@ -9,10 +9,11 @@ use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde_json::{Value, json};
 
-use crate::app::App;
+use crate::accounts::App;
+use crate::accounts::auth::AuthUser;
+use crate::content::Registry;
 use crate::http::body::Params;
 use crate::http::error::ApiError;
-use crate::http::guards::AuthUser;
 use crate::moderation::reports::{self, Report, Transition};
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -32,14 +33,23 @@ fn not_added(e: ApiError) -> ApiError {
 
 async fn add(
     app: &App,
+    registry: &Registry,
     user: &AuthUser,
     post_id: i64,
     params: &Params,
 ) -> Result<Custom<Json<Value>>, ApiError> {
     let comment = params.str_any(&["reportComment", "report_comment", "comment"])?;
-    let report = reports::file(app, user, "forum_post", post_id, comment, "reportComment")
-        .await
-        .map_err(not_added)?;
+    let report = reports::file(
+        app,
+        registry,
+        user,
+        "forum_post",
+        post_id,
+        comment,
+        "reportComment",
+    )
+    .await
+    .map_err(not_added)?;
     Ok(Custom(
         Status::Created,
         Json(json!({"reportID": report.id})),
@@ -49,21 +59,23 @@ async fn add(
 #[get("/report/add/<post_id>")]
 async fn add_get(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     post_id: i64,
     params: QueryParams,
 ) -> Result<Custom<Json<Value>>, ApiError> {
-    add(app, &user, post_id, &params.0).await
+    add(app, registry, &user, post_id, &params.0).await
 }
 
 #[post("/report/add/<post_id>", data = "<params>")]
 async fn add_post(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     post_id: i64,
     params: Params,
 ) -> Result<Custom<Json<Value>>, ApiError> {
-    add(app, &user, post_id, &params).await
+    add(app, registry, &user, post_id, &params).await
 }
 
 /// The query string as [`Params`], for GET routes.
@@ -83,7 +95,7 @@ impl<'r> rocket::request::FromRequest<'r> for QueryParams {
 fn seed_fields(r: &Report) -> Value {
     json!({
         "reportID": r.id, "userID": r.reporter_id, "postID": r.target_id, "reportComment": r.comment,
-        "reportStatus": r.status, "reportHandler": r.handler_id, "reportResult": r.result,
+        "reportStatus": r.status as i64, "reportHandler": r.handler_id, "reportResult": r.result,
         "timeStateChange": r.state_changed_at,
     })
 }
@@ -116,7 +128,7 @@ fn moderator(user: &AuthUser) -> Result<(), ApiError> {
 
 /// The seed's answer: the report's handler, status and id, and the message when unchanged.
 fn handler_body(t: &Transition) -> Json<Value> {
-    let mut body = json!({"ReportHandlerID": t.report.handler_id, "Status": t.report.status, "ReportID": t.report.id, "message": t.message});
+    let mut body = json!({"ReportHandlerID": t.report.handler_id, "Status": t.report.status as i64, "ReportID": t.report.id, "message": t.message});
     if !t.changed {
         body["changed"] = json!(false);
     }
@@ -132,26 +144,42 @@ async fn handle(app: &State<App>, user: AuthUser, report_id: i64) -> Result<Json
 #[get("/post/cancel/<report_id>?<report_result>")]
 async fn cancel(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     report_id: i64,
     report_result: Option<String>,
 ) -> Result<Json<Value>, ApiError> {
     moderator(&user)?;
     Ok(handler_body(
-        &reports::cancel(app, &user, report_id, report_result).await?,
+        &reports::cancel(
+            app,
+            registry.inner().clone(),
+            &user,
+            report_id,
+            report_result,
+        )
+        .await?,
     ))
 }
 
 #[get("/post/reported/<report_id>?<report_result>")]
 async fn reported(
     app: &State<App>,
+    registry: &State<Registry>,
     user: AuthUser,
     report_id: i64,
     report_result: Option<String>,
 ) -> Result<Json<Value>, ApiError> {
     moderator(&user)?;
-    let t = reports::confirm(app, &user, report_id, report_result).await?;
-    let mut body = json!({"ReportID": t.report.id, "PostID": t.report.target_id, "PostState": t.report.status, "message": t.message});
+    let t = reports::confirm(
+        app,
+        registry.inner().clone(),
+        &user,
+        report_id,
+        report_result,
+    )
+    .await?;
+    let mut body = json!({"ReportID": t.report.id, "PostID": t.report.target_id, "PostState": t.report.status as i64, "message": t.message});
     if !t.changed {
         body["changed"] = json!(false);
     }

@@ -3,10 +3,19 @@
 pub mod backup;
 pub mod rest;
 
-use rocket::{Build, Rocket};
+use crate::http::stage::Stage;
 
-pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket
-        .mount("/", rocket::routes![rest::health])
-        .mount("/api/v1", rest::routes())
+/// Operations enter the application here.
+pub fn stage<R, H>() -> Stage<R, H> {
+    Stage {
+        name: "operations",
+        mount: |rocket, _| {
+            rocket
+                .mount("/", rocket::routes![rest::health])
+                .mount("/api/v1", rest::routes())
+        },
+        openapi: |_| rest::openapi(),
+        resources: &[],
+        hooks: &[],
+    }
 }

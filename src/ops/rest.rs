@@ -6,12 +6,12 @@ use rocket::{State, delete, get, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::accounts::App;
+use crate::accounts::auth::{Admin, Moderator};
 use crate::accounts::throttle::{self, AttemptRow};
-use crate::app::App;
 use crate::db::now;
 use crate::http::body::{QueryInt, query_int};
-use crate::http::error::ApiError;
-use crate::http::guards::{Admin, Moderator};
+use crate::http::error::{ApiError, code};
 use crate::http::pagination::{Page, PageRequest};
 use crate::ops::backup;
 
@@ -44,7 +44,7 @@ pub async fn health(app: &State<App>) -> Result<Json<Health>, ApiError> {
         .map_err(|_| {
             ApiError::new(
                 503,
-                1503,
+                code::BUSY,
                 "Service Unavailable",
                 "The database does not answer.",
             )

@@ -13,6 +13,7 @@ mod mail_outbox;
 mod mail_smtp;
 mod openapi_accounts;
 mod password_reset;
+mod probe;
 mod registration;
 mod rest;
 mod seed_auth;

@@ -19,7 +19,7 @@ fn every_face(app: &TestApp, name: &str, email: &str) -> Vec<crate::common::Resp
 fn with_registration_invite_no_face_creates_an_account() {
     let app = TestApp::with(|c| c.registration = "invite".into());
     for res in every_face(&app, "alice", "alice@example.org") {
-        res.assert_error(403, 403, 1005);
+        res.assert_error(403, 403, 1006);
     }
     assert_eq!(app.count("accounts"), 0);
     assert_eq!(app.count("mail_outbox"), 0);
@@ -29,7 +29,7 @@ fn with_registration_invite_no_face_creates_an_account() {
 fn with_registration_closed_no_face_creates_an_account() {
     let app = TestApp::with(|c| c.registration = "closed".into());
     for res in every_face(&app, "alice", "alice@example.org") {
-        res.assert_error(403, 403, 1005);
+        res.assert_error(403, 403, 1006);
     }
     assert_eq!(app.count("accounts"), 0);
 }
@@ -38,7 +38,7 @@ fn with_registration_closed_no_face_creates_an_account() {
 fn registration_domains_limit_self_registration_to_the_schools_addresses() {
     let app = TestApp::with(|c| c.registration_domains = vec!["ecole.example".into()]);
     for res in every_face(&app, "alice", "alice@elsewhere.example") {
-        res.assert_error(403, 403, 1006);
+        res.assert_error(403, 403, 1007);
         assert_eq!(res.body["field"], json!("email"));
     }
     assert_eq!(app.count("accounts"), 0);

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use preau::accounts::tokens::Claims;
+use preau::accounts::auth::Claims;
 use serde_json::{Value, json};
 
 use crate::common::{JWT_SECRET, RequestExt, TestApp, User};

@@ -21,3 +21,4 @@ mod moderation;
 mod openapi;
 mod pagination;
 mod permissions;
+mod probe;

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use preau::accounts::tokens::Tokens;
+use preau::accounts::auth::Tokens;
 use rocket::http::{ContentType, Method};
 use serde_json::{Value, json};
 

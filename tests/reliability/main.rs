@@ -3,6 +3,7 @@
 //! with [`report`], which `cargo test` shows even when the test passes.
 #![allow(clippy::unwrap_used)]
 
+mod probe;
 mod server;
 
 use std::process::Command;

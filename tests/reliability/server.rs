@@ -55,15 +55,34 @@ pub fn create_admin(db: &Path, username: &str) {
 
 impl Server {
     pub fn start(db: &Path) -> Server {
+        Server::start_logged(db, None)
+    }
+
+    /// With `log`, request lines are on and everything the process writes, on standard output
+    /// and standard error, goes to that file.
+    pub fn start_logged(db: &Path, log: Option<&Path>) -> Server {
         let port = free_port();
+        let (stdout, stderr) = match log {
+            Some(path) => {
+                let file = std::fs::File::create(path).expect("log file");
+                (
+                    Stdio::from(file.try_clone().expect("log file")),
+                    Stdio::from(file),
+                )
+            }
+            None => (Stdio::null(), Stdio::null()),
+        };
         let child = Command::new(bin())
             .env("PREAU_DATABASE", db)
             .env("PREAU_DATA_DIR", db.with_extension("data"))
-            .env("PREAU_LOG_REQUESTS", "false")
+            .env(
+                "PREAU_LOG_REQUESTS",
+                if log.is_some() { "true" } else { "false" },
+            )
             .env("ROCKET_ADDRESS", "127.0.0.1")
             .env("ROCKET_PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
             .spawn()
             .expect("start preau");
         let server = Server {
@@ -172,4 +191,17 @@ pub fn integrity(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).expect("open db");
     conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check")
+}
+
+/// `s` percent-encoded for a path segment or a query value.
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

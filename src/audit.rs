@@ -1,4 +1,5 @@
-//! The audit log: every moderator and admin action, who, what, when, on what.
+//! The audit log: every moderator and admin action, who, what, when, on what. Written by every
+//! domain that acts for staff (accounts, moderation, content), read by the admin UI.
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -6,7 +7,6 @@ use utoipa::ToSchema;
 
 use crate::db::now_ms;
 use crate::http::error::ApiError;
-
 pub fn record(
     conn: &Connection,
     actor: i64,

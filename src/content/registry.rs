@@ -1,0 +1,121 @@
+//! Every resource of the application, gathered from the stages by `app.rs`, and the hooks the
+//! stages bring: what happens elsewhere when content changes. Managed as Rocket state; the
+//! generic routes read it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use rusqlite::Connection;
+
+use crate::content::{Kind, Resource};
+use crate::http::error::ApiError;
+
+/// Something a stage does when content changes. Hooks run inside the write's transaction.
+pub enum Hook {
+    /// The author edited content that moderation hides (its moderators are told).
+    HiddenEdited(fn(&Connection, &'static Resource, i64) -> Result<(), ApiError>),
+}
+
+/// Cheap to clone: a write's closure takes its own handle.
+#[derive(Clone)]
+pub struct Registry(Arc<Inner>);
+
+struct Inner {
+    resources: Vec<&'static Resource>,
+    hooks: Vec<&'static Hook>,
+}
+
+impl Registry {
+    pub fn new(
+        resources: impl IntoIterator<Item = &'static Resource>,
+        hooks: impl IntoIterator<Item = &'static Hook>,
+    ) -> Registry {
+        Registry(Arc::new(Inner {
+            resources: resources.into_iter().collect(),
+            hooks: hooks.into_iter().collect(),
+        }))
+    }
+
+    pub fn resources(&self) -> &[&'static Resource] {
+        &self.0.resources
+    }
+
+    /// The reportable resource whose kind (`forum_post`, `exercise_comment`) is `kind`; the
+    /// error names `field` and lists the kinds.
+    pub fn reportable(&self, kind: &str, field: &str) -> Result<&'static Resource, ApiError> {
+        self.0
+            .resources
+            .iter()
+            .copied()
+            .find(|r| r.reportable && r.kind() == kind)
+            .ok_or_else(|| {
+                let kinds: Vec<String> = self
+                    .0
+                    .resources
+                    .iter()
+                    .filter(|r| r.reportable)
+                    .map(|r| r.kind())
+                    .collect();
+                ApiError::invalid(field, format!("must be one of {}", kinds.join(", ")))
+            })
+    }
+
+    /// Whether some resource takes `id` of `res` as the default of a field (the default
+    /// locale): that row must stay.
+    pub fn is_a_default(&self, res: &Resource, id: i64) -> bool {
+        self.0.resources.iter().flat_map(|r| r.fields).any(|f| {
+            matches!(f.kind, Kind::Ref { to, .. } if to.table == res.table) && f.default == Some(id)
+        })
+    }
+
+    /// Runs the hooks for an author's edit of hidden content.
+    pub fn hidden_edited(
+        &self,
+        conn: &Connection,
+        res: &'static Resource,
+        id: i64,
+    ) -> Result<(), ApiError> {
+        for hook in &self.0.hooks {
+            match hook {
+                Hook::HiddenEdited(f) => f(conn, res, id)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Resource {
+    /// Who may read a row, as the store's SQL condition: the description's own rule and, for a
+    /// resource `within` another, that the row it lives in is visible too (unless the viewer
+    /// wrote this row or is staff). Derived once per resource from the parent's own
+    /// visibility, so a parent's rule is written once and its children follow it.
+    pub fn visibility(&'static self) -> &'static str {
+        static DERIVED: OnceLock<RwLock<HashMap<&'static str, &'static str>>> = OnceLock::new();
+        let cache = DERIVED.get_or_init(Default::default);
+        if let Some(sql) = cache.read().ok().and_then(|m| m.get(self.table).copied()) {
+            return sql;
+        }
+        let sql: &'static str = match self.within.and_then(|f| self.field(f)).map(|f| f.kind) {
+            Some(Kind::Ref { to, .. }) if to.table != self.table => {
+                let author = self.owner.unwrap_or("NULL");
+                // Inside the sub-query, the parent's unqualified columns are its own.
+                Box::leak(
+                    format!(
+                        "(({own}) AND ({table}.{author} = :me OR :staff OR EXISTS (SELECT 1 FROM {parent} WHERE {parent}.id = {table}.{field} AND {parent_rule})))",
+                        own = self.visible,
+                        table = self.table,
+                        parent = to.table,
+                        field = self.within.unwrap_or_default(),
+                        parent_rule = to.visibility(),
+                    )
+                    .into_boxed_str(),
+                )
+            }
+            _ => self.visible,
+        };
+        if let Ok(mut m) = cache.write() {
+            m.insert(self.table, sql);
+        }
+        sql
+    }
+}
