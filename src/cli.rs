@@ -114,6 +114,15 @@ fn serve(config: Config) -> Result<(), String> {
                     "Préau listening on http://{}:{}",
                     c.address, c.port
                 ));
+                if let Some(app) = r.state::<App>()
+                    && let Some(warning) = crate::accounts::reset::public_url_warning(
+                        &app.config.public_url,
+                        c.address,
+                        c.port,
+                    )
+                {
+                    log_warn(&warning);
+                }
             })
         }),
     );

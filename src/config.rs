@@ -70,6 +70,34 @@ pub struct Config {
     /// `starttls` (default), `tls`, or `none` (only for a relay on this machine).
     pub smtp_security: String,
     pub smtp_from: String,
+    /// A PEM file of the CA (or CAs) to trust for the SMTP server's certificate, besides the
+    /// usual public roots (a school's own mail relay with its own CA).
+    pub smtp_ca_file: Option<PathBuf>,
+    // ---- issue 16: accounts a school can run ----
+    /// Who may create an account: `open` (anyone), `invite` (only setup links made by an
+    /// admin), `closed` (nobody; admins create accounts with `preau admin create`).
+    pub registration: String,
+    /// When not empty, self-registration needs an email of one of these domains.
+    pub registration_domains: Vec<String>,
+    /// The school's name, in the emails.
+    pub school_name: String,
+    /// The language of emails for an account that has none and a request that names none.
+    pub default_locale: String,
+    /// Seconds a password reset link lasts.
+    pub password_reset_ttl: i64,
+    /// Seconds an admin's setup link lasts.
+    pub setup_link_ttl: i64,
+    /// Reset requests per login name per hour; past it 429.
+    pub password_reset_max_per_login: i64,
+    /// Reset requests per client address per hour; past it 429.
+    pub password_reset_max_per_ip: i64,
+    /// Seconds before the first retry of an email; each next retry waits twice as long (at
+    /// most an hour).
+    pub mail_retry_initial: i64,
+    /// Seconds after which an email not sent is marked failed.
+    pub mail_max_age: i64,
+    /// Attempts after which an email not sent is marked failed.
+    pub mail_max_attempts: i64,
 }
 
 impl Default for Config {
@@ -105,6 +133,18 @@ impl Default for Config {
             smtp_password: None,
             smtp_security: "starttls".into(),
             smtp_from: "Préau <noreply@localhost>".into(),
+            smtp_ca_file: None,
+            registration: "open".into(),
+            registration_domains: Vec::new(),
+            school_name: "Préau".into(),
+            default_locale: "en".into(),
+            password_reset_ttl: 3600,
+            setup_link_ttl: 7 * 24 * 3600,
+            password_reset_max_per_login: 3,
+            password_reset_max_per_ip: 20,
+            mail_retry_initial: 30,
+            mail_max_age: 3 * 24 * 3600,
+            mail_max_attempts: 20,
         }
     }
 }
@@ -160,6 +200,7 @@ impl Config {
         if !["starttls", "tls", "none"].contains(&self.smtp_security.as_str()) {
             return Err("smtp_security must be starttls, tls or none".into());
         }
+        crate::accounts::reset::check_config(self)?;
         Ok(())
     }
 }

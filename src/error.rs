@@ -25,6 +25,13 @@ pub mod code {
     pub const NEW_PASSWORD_NOT_SECURE: u32 = 1202;
     pub const SAME_PASSWORD: u32 = 1203;
     pub const WRONG_OLD_PASSWORD: u32 = 1204;
+    // Issue 16 (accounts a school can run).
+    pub const REGISTRATION_CLOSED: u32 = 1006;
+    pub const EMAIL_DOMAIN_NOT_ALLOWED: u32 = 1007;
+    pub const LINK_INVALID: u32 = 1205;
+    pub const LINK_USED: u32 = 1206;
+    pub const LINK_EXPIRED: u32 = 1207;
+    pub const RESET_TOO_MANY: u32 = 1208;
     pub const BANNED: u32 = 700;
     pub const BAD_REQUEST: u32 = 1400;
     pub const FORBIDDEN: u32 = 1403;

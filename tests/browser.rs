@@ -1253,6 +1253,82 @@ async fn every_page_is_captured_at_desktop_and_phone_widths() {
     .await;
 }
 
+/// Issue 16: an email the SMTP server refused shows on the Mail page and is sent again from
+/// there; an admin makes a setup link and sees the sessions on the account page.
+#[tokio::test]
+async fn failed_mail_is_retried_from_the_mail_page_and_setup_links_are_made_on_the_account_page() {
+    // An SMTP port where nothing listens, one attempt per message: the member's confirmation
+    // is given up on at once.
+    let port = free_port().to_string();
+    let settings = [
+        ("PREAU_SMTP_HOST", "127.0.0.1"),
+        ("PREAU_SMTP_PORT", port.as_str()),
+        ("PREAU_SMTP_SECURITY", "none"),
+        ("PREAU_MAIL_MAX_ATTEMPTS", "1"),
+    ];
+    browser_test_with(&settings, |ui| async move {
+        ui.sign_in_as_admin().await;
+        ui.goto("/admin/mail").await;
+        ui.settled().await;
+        ui.text_of("#mail-failed", "camille@example.org").await;
+        ui.screenshots("mail").await;
+        ui.click("#mail-failed button[data-action=retry]").await;
+        ui.text_of("#toasts", "The email is queued again.").await;
+        ui.dismiss_toasts().await;
+
+        ui.goto(&format!("/admin/accounts/{}", ui.member_id)).await;
+        ui.settled().await;
+        ui.text_of("#section-sessions", "127.0.0.1").await;
+        ui.click("#setup-link-form button[type=submit]").await;
+        ui.until(
+            "the setup link is shown",
+            "document.querySelector('#setup-link-value')?.value.includes('/reset?token=')",
+        )
+        .await;
+        ui.screenshots("account-access").await;
+    })
+    .await;
+}
+
+/// Issue 16: the page a setup link opens sets the password, and the member signs in with it.
+#[tokio::test]
+async fn the_reset_page_of_a_setup_link_sets_the_password() {
+    browser_test(|ui| async move {
+        let admin = ui.admin_token().await;
+        let (status, made) = ui
+            .server
+            .api(
+                "POST",
+                &format!("/api/v1/accounts/{}/setup-link", ui.member_id),
+                Some(&admin),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 201, "{made}");
+        let link = made["link"].as_str().expect("a link");
+        let path = &link[link.find("/reset").expect("the reset path")..];
+        ui.goto(path).await;
+        ui.find("#reset-form").await;
+        // The token leaves the address bar at once.
+        assert_eq!(ui.run("return location.search;").await, "");
+        ui.type_into("#password", "Purple-Lamp-93").await;
+        ui.type_into("#again", "Purple-Lamp-93").await;
+        ui.click("#submit").await;
+        ui.text_of("#status", "camille").await;
+        let (status, body) = ui
+            .server
+            .api(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"login": MEMBER, "password": "Purple-Lamp-93"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    })
+    .await;
+}
+
 /// Not a browser test: the sources themselves never parse HTML, and the page has no inline
 /// script or style for the CSP to refuse.
 #[test]

@@ -25,5 +25,6 @@ import groups from './groups.js';
 import reference from './reference.js';
 import audit from './audit.js';
 import notifications from './notifications.js';
+import mail from './mail.js';
 
-export default [dashboard, moderation, content, accounts, account, groups, reference, security, audit, backup, notifications];
+export default [dashboard, moderation, content, accounts, account, groups, reference, security, audit, backup, mail, notifications];
