@@ -70,7 +70,8 @@ pub struct ApiError {
     pub message: String,
     /// Fields a seed adds to the envelope (`attempts`, `ban_duration`, …).
     pub extra: Map<String, Value>,
-    pub retry_after: Option<i64>,
+    /// Seconds, sent as `Retry-After` (a `u32` keeps the type small: no wait is that long).
+    pub retry_after: Option<u32>,
     /// The methods the path accepts, sent as `Allow` with a 405.
     pub allow: Option<String>,
     /// What went wrong on our side, for a 5xx: logged once, with the request id, when the
@@ -79,12 +80,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: u16,
-        code: u32,
-        error: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: u16, code: u32, error: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -108,7 +104,7 @@ impl ApiError {
     }
 
     pub fn retry_after(mut self, seconds: i64) -> Self {
-        self.retry_after = Some(seconds.max(1));
+        self.retry_after = Some(u32::try_from(seconds.max(1)).unwrap_or(u32::MAX));
         self
     }
 
