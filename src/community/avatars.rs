@@ -301,7 +301,7 @@ fn over_quota(quota: i64) -> ApiError {
 /// Upload an image (the raw bytes as the body): PNG, JPEG or WebP, at most 512 KiB. A member
 /// or moderator keeps at most `avatar_quota` avatars (409 naming the rule past that).
 #[utoipa::path(post, path = "/api/v1/avatars/upload", tag = "people", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The image's bytes."),
+    request_body(content = inline(crate::http::openapi::Binary), content_type = "application/octet-stream", description = "The image's bytes."),
     responses((status = 201, body = Object), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/avatars/upload", data = "<data>")]
 async fn upload(
@@ -386,7 +386,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Image {
 
 /// The avatar's image (public, so that `<img>` can show it), with an ETag.
 #[utoipa::path(get, path = "/api/v1/avatars/{id}/image", tag = "people", params(("id" = i64, Path, minimum = 1)),
-    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 304, description = "`If-None-Match` matched the ETag."), (status = "4XX", body = crate::http::error::ErrorBody)))]
+    responses((status = 200, description = "The image, as it was uploaded.", content((inline(crate::http::openapi::Binary) = "image/png"), (inline(crate::http::openapi::Binary) = "image/jpeg"), (inline(crate::http::openapi::Binary) = "image/webp"))), (status = 304, description = "`If-None-Match` matched the ETag."), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/avatars/<id>/image")]
 async fn image(app: &State<App>, id: i64) -> Result<Image, ApiError> {
     let found = app

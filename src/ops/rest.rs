@@ -210,7 +210,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for BackupFile {
 
 /// A download of the whole database, consistent while the server keeps writing (admins).
 #[utoipa::path(get, path = "/api/v1/admin/backup", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = "4XX", body = crate::http::error::ErrorBody)))]
+    responses((status = 200, content_type = "application/octet-stream", body = inline(crate::http::openapi::Binary)), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/backup")]
 async fn download_backup(app: &State<App>, _admin: Admin) -> Result<BackupFile, ApiError> {
     app.db
