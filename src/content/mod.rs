@@ -54,6 +54,8 @@ pub struct Field {
     pub default: Option<i64>,
     /// Only moderators and admins may set it.
     pub staff_only: bool,
+    /// Markdown: rows carry a `<name>_html` companion, rendered on the server and sanitized.
+    pub markdown: bool,
     pub doc: &'static str,
 }
 
@@ -69,6 +71,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             doc,
         }
     }
@@ -84,6 +87,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             doc,
         }
     }
@@ -96,6 +100,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             doc,
         }
     }
@@ -108,6 +113,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             doc,
         }
     }
@@ -120,6 +126,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             doc,
         }
     }
@@ -150,6 +157,12 @@ impl Field {
 
     pub const fn staff_only(mut self) -> Field {
         self.staff_only = true;
+        self
+    }
+
+    /// The text is Markdown (see [`Field::markdown`]).
+    pub const fn markdown(mut self) -> Field {
+        self.markdown = true;
         self
     }
 }

@@ -80,6 +80,17 @@ fn select(
     Ok(out)
 }
 
+/// Adds the rendered `<name>_html` of every Markdown field of `res` to `row`.
+fn with_html(res: &Resource, mut row: Map<String, Value>) -> Map<String, Value> {
+    for field in res.fields.iter().filter(|f| f.markdown) {
+        if let Some(text) = row.get(field.name).and_then(Value::as_str) {
+            let html = crate::markdown::to_html(text);
+            row.insert(format!("{}_html", field.name), Value::String(html));
+        }
+    }
+    row
+}
+
 /// One row the viewer may see, or 404.
 pub fn get(
     conn: &Connection,
@@ -107,7 +118,7 @@ pub fn find(
         &sql,
         &[(":id", &id), (":me", &viewer.me), (":staff", &viewer.staff)],
     )?;
-    Ok(rows.into_iter().next())
+    Ok(rows.into_iter().next().map(|row| with_html(res, row)))
 }
 
 /// A page of rows the viewer may see, newest first, matching `filters` (column, value).
@@ -138,7 +149,10 @@ pub fn list(
     for ((_, value), name) in filters.iter().zip(&names) {
         params.push((name.as_str(), value));
     }
-    select(conn, &sql, &params)
+    Ok(select(conn, &sql, &params)?
+        .into_iter()
+        .map(|row| with_html(res, row))
+        .collect())
 }
 
 /// The owner of a row of `to`, when it exists and `viewer` may see it (`Some(None)` for rows
