@@ -477,3 +477,11 @@ CREATE TABLE reset_requests (
 -- Where a session (refresh family) was opened and last refreshed from.
 ALTER TABLE refresh_tokens ADD COLUMN client_ip TEXT;
 ALTER TABLE refresh_tokens ADD COLUMN user_agent TEXT;
+
+-- version 8
+-- A report keeps what it reported as it was when reported (the evidence stays after the
+-- author's edit) and where it was posted: a comment's post, course or exercise, a forum post's
+-- subject (its thread).
+ALTER TABLE reports ADD COLUMN evidence TEXT;
+ALTER TABLE reports ADD COLUMN thread_type TEXT;
+ALTER TABLE reports ADD COLUMN thread_id INTEGER;

@@ -5,13 +5,14 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::accounts::App;
 use crate::accounts::auth::AuthUser;
 use crate::audit;
 use crate::content::store::{self, Viewer};
-use crate::content::{Registry, Resource};
+use crate::content::{Kind, Registry, Resource};
 use crate::db::now_ms;
 use crate::http::error::{ApiError, Violation, code};
 use crate::moderation::notifications::{self, Notice};
@@ -91,9 +92,14 @@ pub struct Report {
     /// Unix milliseconds of the last change of status.
     pub state_changed_at: Option<i64>,
     pub created_at: i64,
+    /// The reported text as it was when reported (its title and text), kept after any edit.
+    pub evidence: Option<String>,
+    /// Where it was posted: a comment's post, course or exercise; a forum post's subject.
+    pub thread_type: Option<String>,
+    pub thread_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, reporter_id, target_type, target_id, comment, status, handler_id, result, state_changed_at, created_at";
+const COLUMNS: &str = "id, reporter_id, target_type, target_id, comment, status, handler_id, result, state_changed_at, created_at, evidence, thread_type, thread_id";
 
 impl Report {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Report> {
@@ -108,6 +114,9 @@ impl Report {
             result: r.get(7)?,
             state_changed_at: r.get(8)?,
             created_at: r.get(9)?,
+            evidence: r.get(10)?,
+            thread_type: r.get(11)?,
+            thread_id: r.get(12)?,
         })
     }
 }
@@ -201,7 +210,7 @@ pub async fn file(
         .write(move |tx| {
             let visible = store::find(tx, res, Viewer::of(Some(&user)), target_id)?;
             let state = target_state(tx, res, target_id)?;
-            let (Some(_), Some((owner, hidden))) = (visible, state) else {
+            let (Some(row), Some((owner, hidden))) = (visible, state) else {
                 return Err(ApiError::invalid("target_id", format!("no {} with id {target_id} exists", res.name)));
             };
             if hidden {
@@ -211,11 +220,13 @@ pub async fn file(
                 return Err(ApiError::invalid("target_id", "you cannot report your own content"));
             }
             let now = now_ms();
+            let evidence = evidence_of(res, &row);
+            let thread = thread_of(res, &row);
             let id: i64 = tx
                 .query_row(
-                    "INSERT INTO reports (reporter_id, target_type, target_id, comment, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
-                    params![user.id, kind, target_id, comment, now],
+                    "INSERT INTO reports (reporter_id, target_type, target_id, comment, created_at, updated_at, evidence, thread_type, thread_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8) RETURNING id",
+                    params![user.id, kind, target_id, comment, now, evidence, thread.as_ref().map(|t| t.0.clone()), thread.map(|t| t.1)],
                     |r| r.get(0),
                 )
                 .map_err(|e| match Violation::of(&e) {
@@ -236,6 +247,32 @@ pub async fn file(
             get(tx, id)
         })
         .await
+}
+
+/// The evidence of a report: the target's text fields as they are now (a title, then its
+/// text), so that the author's later edit does not erase what was reported.
+fn evidence_of(res: &Resource, row: &Map<String, Value>) -> Option<String> {
+    let texts: Vec<&str> = res
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Text { .. }))
+        .filter_map(|f| row.get(f.name).and_then(Value::as_str))
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("\n\n"))
+}
+
+/// Where the target was posted: the row it lives in (`within`: a comment's post, course or
+/// exercise), else the row its first required link names (a forum post's subject).
+fn thread_of(res: &Resource, row: &Map<String, Value>) -> Option<(String, i64)> {
+    let field = res.within.and_then(|w| res.field(w)).or_else(|| {
+        res.fields
+            .iter()
+            .find(|f| f.required && matches!(f.kind, Kind::Ref { .. }))
+    })?;
+    let Kind::Ref { to, .. } = field.kind else {
+        return None;
+    };
+    Some((to.kind(), row.get(field.name)?.as_i64()?))
 }
 
 /// The result of a state change: the report, and whether anything changed (when not, a
@@ -382,7 +419,13 @@ pub async fn confirm(
                     if let Some(reporter) = report.reporter_id {
                         notifications::send(tx, reporter, &Notice { kind: "report_confirmed", message, report_id: Some(id), target })?;
                     }
-                    audit::record(tx, moderator, "report_confirm", &report.target_type, report.target_id, result.as_deref())?;
+                    // The audit entry keeps the reported text beside the decision.
+                    let detail = match (&result, &report.evidence) {
+                        (Some(r), Some(e)) => Some(format!("{r} — reported text: {e}")),
+                        (None, Some(e)) => Some(format!("reported text: {e}")),
+                        (r, None) => r.clone(),
+                    };
+                    audit::record(tx, moderator, "report_confirm", &report.target_type, report.target_id, detail.as_deref())?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report confirmed: the content is hidden.".into() })
                 }
                 ReportStatus::Confirmed => unchanged(report, "This report was already confirmed."),

@@ -14,6 +14,7 @@ mod account_modify;
 mod avatars;
 mod bad_input;
 mod cascades;
+mod evidence;
 mod groups;
 mod learning;
 mod likes;

@@ -22,12 +22,27 @@ const TARGETS = {
   exercise: { path: (id) => `/exercises/${id}`, title: 'title', body: 'instruction' },
 };
 
+/** What the report kept: the text as it was reported, and where it was posted. */
+function evidence(report) {
+  if (!report.evidence) return null;
+  return h(
+    'div',
+    { class: 'evidence' },
+    h('h4', {}, t('moderation.as_reported')),
+    quote(report.evidence, { className: 'quote quote-evidence' }),
+    report.thread_type
+      ? h('p', { class: 'muted' }, t('moderation.posted_under', { kind: targetName(report.thread_type), id: report.thread_id }))
+      : null,
+  );
+}
+
 function reportedContent(report, api) {
   const box = h('div', { class: 'reported', 'data-target': `${report.target_type}-${report.target_id}` });
   const target = TARGETS[report.target_type];
+  const kept = evidence(report);
   if (!target) {
-    // Comments live under their post, course or exercise, which the report does not name.
-    box.append(h('p', { class: 'muted' }, t('moderation.comment_elsewhere')));
+    // A comment is read under what it comments: the report names it (its thread).
+    box.append(kept ?? h('p', { class: 'muted' }, t('moderation.comment_elsewhere')));
     return box;
   }
   loadInto(box, async () => {
@@ -49,7 +64,8 @@ function reportedContent(report, api) {
       quote(row[target.body]),
     );
   });
-  return box;
+  // The text as reported stays beside the text as it is now (the author may have edited it).
+  return kept ? h('div', { class: 'reported-pair' }, box, kept) : box;
 }
 
 function resultField(id) {
@@ -221,6 +237,8 @@ export default {
       'moderation.by': 'By',
       'moderation.comment': 'Reporter’s comment',
       'moderation.no_comment': 'No comment.',
+      'moderation.as_reported': 'As reported',
+      'moderation.posted_under': 'Posted under {kind} {id}.',
       'moderation.content': 'Reported content',
       'moderation.comment_elsewhere': 'Comments are read under their post, course or exercise, which the report does not name.',
       'moderation.take': 'Take the report',
@@ -268,6 +286,8 @@ export default {
       'moderation.by': 'Par',
       'moderation.comment': 'Commentaire du signalement',
       'moderation.no_comment': 'Pas de commentaire.',
+      'moderation.as_reported': 'Tel que signalé',
+      'moderation.posted_under': 'Publié sous {kind} {id}.',
       'moderation.content': 'Contenu signalé',
       'moderation.comment_elsewhere': 'Les commentaires se lisent sous leur billet, cours ou exercice, que le signalement ne nomme pas.',
       'moderation.take': 'Prendre en charge',
