@@ -324,6 +324,7 @@ fn constraint(res: &Resource, e: rusqlite::Error) -> ApiError {
 pub fn create(
     conn: &Connection,
     config: &Config,
+    registry: &Registry,
     res: &'static Resource,
     user: &AuthUser,
     body: &Map<String, Value>,
@@ -363,8 +364,11 @@ pub fn create(
         marks.join(", ")
     );
     let values: Vec<&dyn ToSql> = columns.iter().map(|(_, v)| v as &dyn ToSql).collect();
-    conn.query_row(&sql, &values[..], |r| r.get(0))
-        .map_err(|e| constraint(res, e))
+    let id = conn
+        .query_row(&sql, &values[..], |r| r.get(0))
+        .map_err(|e| constraint(res, e))?;
+    registry.saved(conn, config, res, id, user)?;
+    Ok(id)
 }
 
 /// Loads a row for a write by `user`: 404 when they cannot see it, 403 when they may not
@@ -460,6 +464,7 @@ pub fn update(
     if existing.get("hidden").and_then(Value::as_i64) == Some(1) && owner == Some(user.id) {
         registry.hidden_edited(conn, res, id)?;
     }
+    registry.saved(conn, config, res, id, user)?;
     Ok(())
 }
 
