@@ -7,7 +7,7 @@
 
 // The shared harness is formatted and linted by its owner.
 #[rustfmt::skip]
-#[allow(clippy::wrong_self_convention, dead_code)]
+#[allow(clippy::wrong_self_convention)]
 #[path = "../common/mod.rs"]
 mod common;
 #[rustfmt::skip]
