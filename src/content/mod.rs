@@ -54,6 +54,9 @@ pub struct Field {
     pub default: Option<i64>,
     /// Only moderators and admins may set it.
     pub staff_only: bool,
+    /// What readers other than the row's author and staff see of this text field (an
+    /// exercise's hidden I/O tests are blanked); `None`: the same as everyone.
+    pub others_see: Option<fn(&str) -> String>,
     pub doc: &'static str,
 }
 
@@ -69,6 +72,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            others_see: None,
             doc,
         }
     }
@@ -84,6 +88,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            others_see: None,
             doc,
         }
     }
@@ -96,6 +101,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            others_see: None,
             doc,
         }
     }
@@ -108,6 +114,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            others_see: None,
             doc,
         }
     }
@@ -120,6 +127,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            others_see: None,
             doc,
         }
     }
@@ -145,6 +153,12 @@ impl Field {
 
     pub const fn alias(mut self, aliases: &'static [&'static str]) -> Field {
         self.aliases = aliases;
+        self
+    }
+
+    /// Readers other than the author and staff see `view` of the text.
+    pub const fn others_see(mut self, view: fn(&str) -> String) -> Field {
+        self.others_see = Some(view);
         self
     }
 

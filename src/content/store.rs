@@ -107,7 +107,28 @@ pub fn find(
         &sql,
         &[(":id", &id), (":me", &viewer.me), (":staff", &viewer.staff)],
     )?;
-    Ok(rows.into_iter().next())
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|row| for_viewer(res, viewer, row)))
+}
+
+/// A row as `viewer` reads it: fields with an `others_see` view show that view to readers other
+/// than the author and staff.
+fn for_viewer(res: &Resource, viewer: Viewer, mut row: Map<String, Value>) -> Map<String, Value> {
+    let author = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
+    if viewer.staff || (author.is_some() && author == Some(viewer.me)) {
+        return row;
+    }
+    for field in res.fields {
+        if let Some(view) = field.others_see
+            && let Some(Value::String(text)) = row.get(field.name)
+        {
+            let seen = view(text);
+            row.insert(field.name.to_owned(), Value::String(seen));
+        }
+    }
+    row
 }
 
 /// A page of rows the viewer may see, newest first, matching `filters` (column, value).
@@ -138,7 +159,11 @@ pub fn list(
     for ((_, value), name) in filters.iter().zip(&names) {
         params.push((name.as_str(), value));
     }
-    select(conn, &sql, &params)
+    let rows = select(conn, &sql, &params)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| for_viewer(res, viewer, r))
+        .collect())
 }
 
 /// The owner of a row of `to`, when it exists and `viewer` may see it (`Some(None)` for rows

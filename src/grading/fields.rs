@@ -117,3 +117,21 @@ pub fn check_language(
     }
     Ok(())
 }
+
+/// `io_tests` as members read them: hidden tests keep only their weight and `hidden`.
+pub fn io_tests_for_members(text: &str) -> String {
+    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text) else {
+        return "[]".to_owned();
+    };
+    let shown: Vec<Value> = items
+        .into_iter()
+        .map(|t| {
+            if t.get("hidden").and_then(Value::as_bool) == Some(true) {
+                serde_json::json!({"hidden": true, "weight": t.get("weight").cloned().unwrap_or(Value::from(1))})
+            } else {
+                t
+            }
+        })
+        .collect();
+    Value::Array(shown).to_string()
+}

@@ -256,8 +256,10 @@ pub static EXERCISES: Resource = Resource {
         Field::long_text(
             "io_tests",
             CONTENT_MAX,
-            "JSON: `[{input, expected_output, weight, hidden}]`.",
+            "JSON: `[{input, expected_output, weight, hidden}]`. Members see hidden tests' \
+             weight only.",
         )
+        .others_see(crate::grading::fields::io_tests_for_members)
         .optional(),
         Field::int("auto_grade", 0, 1, "1: a run's grade is confirmed at once.").or(0),
         Field::int(
