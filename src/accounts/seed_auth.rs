@@ -112,10 +112,12 @@ async fn login_by_path(
     password: &str,
 ) -> Result<Json<Value>, ApiError> {
     match sessions::sign_in(app, jar, ip, username, password).await {
-        Ok(session) => Ok(Json(json!({
-            "token": session.token, "refresh_token": session.refresh_token, "ttl": session.ttl,
-            "status": 200, "error": null, "message": "Logged in.", "path": "/login",
-        }))),
+        Ok(session) => {
+            Ok(Json(json!({
+                "token": session.token, "refresh_token": session.refresh_token, "ttl": session.ttl,
+                "status": 200, "error": null, "message": "Logged in.", "path": "/login",
+            })))
+        }
         Err(LoginError::Failed { attempts }) => {
             let mut e = LoginError::Failed { attempts }.into_api(app);
             e.status = 404;
