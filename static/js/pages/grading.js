@@ -9,17 +9,17 @@ const VERDICT_KIND = { passed: 'success', failed: 'warning', error: 'danger', sa
 
 function table(caption, headers, rows, empty) {
   if (!rows.length) return h('p', { class: 'muted' }, empty);
-  return h(
+  return h('div', { class: 'table-wrap' }, h(
     'table',
-    { class: 'table' },
+    { class: 'data-table' },
     h('caption', { class: 'visually-hidden' }, caption),
     h('thead', {}, h('tr', {}, headers.map((label) => h('th', { scope: 'col' }, label)))),
     h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c))))),
-  );
+  ));
 }
 
 function definitions(pairs) {
-  return h('dl', { class: 'facts' }, pairs.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+  return h('dl', { class: 'details' }, pairs.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
 }
 
 export default {
