@@ -192,8 +192,12 @@ pub fn saved(
                 [attempt],
                 |r| r.get(0),
             )?;
-            let gradable = load_spec(conn, exercise)?.is_some_and(|s| s.gradable());
-            if gradable {
+            // An exercise whose runner cannot be told (no runner, a course language without
+            // one) queues nothing on a save: the member's code is kept, and a run request says
+            // why (400 naming `runner`).
+            let runnable = load_spec(conn, exercise)?
+                .is_some_and(|s| s.gradable() && runner_of(&s).is_ok());
+            if runnable {
                 enqueue(conn, config, attempt, Some(id), &code)?;
             }
             Ok(())
@@ -353,7 +357,8 @@ pub fn finish(conn: &Connection, run: &Claimed, report: &Report) -> Result<(), A
     let Some(spec) = &run.spec else {
         return Ok(());
     };
-    if report.verdict == Verdict::SandboxUnavailable {
+    // Neither does a run the exercise is at fault for (`error`): the teacher looks at its log.
+    if matches!(report.verdict, Verdict::SandboxUnavailable | Verdict::Error) {
         return Ok(());
     }
     let proposed = if spec.auto_grade { 0 } else { 1 };

@@ -521,3 +521,38 @@ fn the_admin_page_shows_the_mode_runners_queue_and_limits() {
     assert_eq!(res.body["limits"]["max_cpu_ms"], 1000);
     crate::support::assert_forbidden(&w.get("/api/v1/admin/grading", &w.alice));
 }
+
+#[test]
+fn a_run_the_exercise_is_at_fault_for_proposes_no_grade() {
+    let Some(w) = world() else { return };
+    let script = w.create(
+        "/api/v1/scripts",
+        &w.bob,
+        json!({"content": "open('results.json', 'w').write('{not json')\n"}),
+    );
+    let ex = exercise(&w, json!({"script_id": script}));
+    let at = attempt(&w, &w.alice, ex);
+    let run = done(&w, &w.alice, save(&w, &w.alice, at, RIGHT));
+    assert_eq!(run["verdict"], "error", "{run}");
+    assert!(run["log"].as_str().unwrap().contains("results.json is malformed"), "{run}");
+    assert_eq!(w.app.count("grades"), 0);
+}
+
+#[test]
+fn code_saved_on_an_exercise_without_a_runner_queues_nothing_and_a_run_request_says_why() {
+    let Some(w) = world() else { return };
+    let script = w.create("/api/v1/scripts", &w.bob, json!({"content": SCRIPT}));
+    let course = w.course();
+    let ex = w.create(
+        "/api/v1/exercises",
+        &w.bob,
+        json!({"course_id": course, "title": "t", "instruction": "i", "script_id": script}),
+    );
+    w.approve("exercises", ex);
+    let at = attempt(&w, &w.alice, ex);
+    w.create(&format!("/api/v1/attempts/{at}/code"), &w.alice, json!({"content": RIGHT}));
+    assert_eq!(runs(&w), 0);
+    let res = w.post(&format!("/api/v1/attempts/{at}/runs"), &w.alice, json!({}));
+    crate::support::assert_invalid(&res, "runner");
+    assert_eq!(runs(&w), 0);
+}
