@@ -195,8 +195,8 @@ pub fn saved(
             // An exercise whose runner cannot be told (no runner, a course language without
             // one) queues nothing on a save: the member's code is kept, and a run request says
             // why (400 naming `runner`).
-            let runnable = load_spec(conn, exercise)?
-                .is_some_and(|s| s.gradable() && runner_of(&s).is_ok());
+            let runnable =
+                load_spec(conn, exercise)?.is_some_and(|s| s.gradable() && runner_of(&s).is_ok());
             if runnable {
                 enqueue(conn, config, attempt, Some(id), &code)?;
             }

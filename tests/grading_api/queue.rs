@@ -534,7 +534,13 @@ fn a_run_the_exercise_is_at_fault_for_proposes_no_grade() {
     let at = attempt(&w, &w.alice, ex);
     let run = done(&w, &w.alice, save(&w, &w.alice, at, RIGHT));
     assert_eq!(run["verdict"], "error", "{run}");
-    assert!(run["log"].as_str().unwrap().contains("results.json is malformed"), "{run}");
+    assert!(
+        run["log"]
+            .as_str()
+            .unwrap()
+            .contains("results.json is malformed"),
+        "{run}"
+    );
     assert_eq!(w.app.count("grades"), 0);
 }
 
@@ -550,7 +556,11 @@ fn code_saved_on_an_exercise_without_a_runner_queues_nothing_and_a_run_request_s
     );
     w.approve("exercises", ex);
     let at = attempt(&w, &w.alice, ex);
-    w.create(&format!("/api/v1/attempts/{at}/code"), &w.alice, json!({"content": RIGHT}));
+    w.create(
+        &format!("/api/v1/attempts/{at}/code"),
+        &w.alice,
+        json!({"content": RIGHT}),
+    );
     assert_eq!(runs(&w), 0);
     let res = w.post(&format!("/api/v1/attempts/{at}/runs"), &w.alice, json!({}));
     crate::support::assert_invalid(&res, "runner");
