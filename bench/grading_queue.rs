@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 #[rustfmt::skip]
-#[allow(clippy::wrong_self_convention, dead_code)]
+#[allow(clippy::wrong_self_convention)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 #[rustfmt::skip]
@@ -73,14 +73,18 @@ fn main() {
         );
     }
     loop {
-        let done = w.app.scalar("SELECT COUNT(*) FROM runs WHERE status = 'done'", []);
+        let done = w
+            .app
+            .scalar("SELECT COUNT(*) FROM runs WHERE status = 'done'", []);
         if done as usize >= runs {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let secs = start.elapsed().as_secs_f64();
-    let passed = w.app.scalar("SELECT COUNT(*) FROM runs WHERE verdict = 'passed'", []);
+    let passed = w
+        .app
+        .scalar("SELECT COUNT(*) FROM runs WHERE verdict = 'passed'", []);
     println!(
         "{runs} runs ({passed} passed), {workers} worker(s): {secs:.2} s, {:.1} runs/s",
         runs as f64 / secs
