@@ -135,3 +135,44 @@ pub fn io_tests_for_members(text: &str) -> String {
         .collect();
     Value::Array(shown).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_tests_need_an_array_of_known_keys_with_text_and_sane_weights() {
+        assert_eq!(
+            parse_io_tests(r#"[{"input": "1", "expected_output": "2"}]"#)
+                .map(|t| t.len())
+                .ok(),
+            Some(1)
+        );
+        for bad in [
+            "{}",
+            "nope",
+            r#"[1]"#,
+            r#"[{"input": 1, "expected_output": "2"}]"#,
+            r#"[{"input": "1"}]"#,
+            r#"[{"input": "1", "expected_output": "2", "weight": -1}]"#,
+            r#"[{"input": "1", "expected_output": "2", "extra": 0}]"#,
+        ] {
+            let e = parse_io_tests(bad).unwrap_err();
+            assert_eq!(
+                e.extra.get("field").and_then(Value::as_str),
+                Some("io_tests"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn members_see_only_the_weight_of_hidden_io_tests() {
+        let seen = io_tests_for_members(
+            r#"[{"input":"a","expected_output":"b","hidden":false},{"input":"c","expected_output":"d","weight":2,"hidden":true}]"#,
+        );
+        let v: Value = serde_json::from_str(&seen).unwrap();
+        assert_eq!(v[0]["input"], "a");
+        assert_eq!(v[1], serde_json::json!({"hidden": true, "weight": 2}));
+    }
+}
