@@ -393,9 +393,93 @@ CREATE TABLE audit_log (
 ) STRICT;
 CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
 
+-- version 5
+-- Avatar images live in the database, so that the one file is a whole backup (and what
+-- Litestream replicates). This table is what the avatar folder was: `name` is an avatar's
+-- `path`. An image goes with the avatar row that names it; images no row names yet (moved
+-- in from the old folder) wait for an admin to register them by name.
+CREATE TABLE avatar_images (
+    name         TEXT PRIMARY KEY,
+    bytes        BLOB NOT NULL,
+    content_type TEXT NOT NULL CHECK (content_type IN ('image/png', 'image/jpeg', 'image/webp')),
+    size         INTEGER NOT NULL CHECK (size = length(bytes)),
+    -- Hex SHA-256 of `bytes`: the image's ETag.
+    sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+    created_at   INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER avatars_image_deleted AFTER DELETE ON avatars
+BEGIN DELETE FROM avatar_images WHERE name = OLD.path; END;
+-- The upload quota counts a member's avatars.
+CREATE INDEX avatars_account ON avatars (account_id);
+-- version 6
+-- Accounts a school can run (issue 16): password links, the mail outbox, email changes that
+-- wait for the new address, accounts that must choose their password, the account's
+-- language, where each session was opened from, and the reset request counters.
+ALTER TABLE accounts ADD COLUMN must_set_password INTEGER NOT NULL DEFAULT 0 CHECK (must_set_password IN (0, 1));
+-- `fr` or `en`; NULL: the server's default (English) until the account or a request says.
+ALTER TABLE accounts ADD COLUMN locale TEXT CHECK (locale IN ('fr', 'en'));
+-- The address an email change waits to confirm; `email` stays in force until then.
+ALTER TABLE accounts ADD COLUMN pending_email TEXT COLLATE NOCASE;
+
+-- Single-use links to choose a password: `reset` (asked by the member, sent by email) or
+-- `setup` (made by an admin, handed over). Stored as SHA-256 hashes; a used link keeps its
+-- row (`used_at`) so that a second use is told apart from a forged one.
+CREATE TABLE password_links (
+    token_hash BLOB PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    purpose    TEXT NOT NULL CHECK (purpose IN ('reset', 'setup')),
+    created_by INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+) STRICT;
+CREATE INDEX password_links_account ON password_links (account_id, created_at);
+
+CREATE TABLE email_changes (
+    token_hash BLOB PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    email      TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX email_changes_account ON email_changes (account_id);
+
+-- Every email, written in the transaction of what caused it, sent by the outbox worker.
+-- status: `pending` (next try at `next_attempt_at`), `sent`, `failed` (gave up). A worker
+-- that takes a message moves `next_attempt_at` past its lease, so two servers on one file do
+-- not send it twice, and a crash mid-send retries it after the lease.
+CREATE TABLE mail_outbox (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    kind            TEXT NOT NULL,
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    body_text       TEXT NOT NULL,
+    body_html       TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    -- An admin's retry starts a new span of `mail_max_age` from here.
+    retried_at      INTEGER,
+    sent_at         INTEGER
+) STRICT;
+CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);
+CREATE INDEX mail_outbox_status ON mail_outbox (status, id);
+
+-- Password reset requests per key (`ip:<address>`, `login:<name>`) in the current window.
+CREATE TABLE reset_requests (
+    key          TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    count        INTEGER NOT NULL
+) STRICT;
+
+-- Where a session (refresh family) was opened and last refreshed from.
+ALTER TABLE refresh_tokens ADD COLUMN client_ip TEXT;
+ALTER TABLE refresh_tokens ADD COLUMN user_agent TEXT;
+
 -- version 7
--- Grading (SPEC 9): what an exercise runs, the queue of runs, proposed grades. Numbered 7:
--- blocks 5 and 6 are being merged on main at the time of writing.
+-- Grading (SPEC 9): what an exercise runs, the queue of runs, proposed grades.
 
 ALTER TABLE languages ADD COLUMN runner TEXT;
 ALTER TABLE exercises ADD COLUMN runner TEXT;

@@ -21,6 +21,8 @@
 #   POST   /api/v1/accounts/{id}/ban       bans an account, which revokes its tokens
 #   PUT    /api/v1/accounts/{id}/level     demoting an admin revokes its tokens
 #   DELETE /api/v1/accounts/{id}           deleting an account revokes its tokens
+#   DELETE /api/v1/me/sessions/{id}        ends a session, maybe the fuzzer's own (issue 16)
+#   DELETE /api/v1/accounts/{id}/sessions/{session}   the same, by an admin
 # (the last three can hit the fuzzer's own id 1 as soon as the fuzzer has promoted a second
 # admin). Each of them is then fuzzed on its own in a second pass, with a new admin created
 # for that run, so that what it destroys is that run's own identity.
@@ -142,7 +144,7 @@ if grep -qiE 'warning|error' "$WORK/client.out" || [ ! -d "$WORK/client/preau_cl
 fi
 PYTHONPATH="$WORK/client" "$VENV/bin/python" "$ROOT/.ci/client_smoke.py" "$BASE"
 CHECKS=${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,unsupported_method,allow_header_conformance,ignored_auth,use_after_free,ensure_resource_availability}
-DESTRUCTIVE=(reset_password ban set_level delete_account delete_me logout)
+DESTRUCTIVE=(reset_password ban set_level delete_account delete_me logout end_my_session end_account_session)
 common=(
     --checks "$CHECKS"
     --max-examples "$MAX_EXAMPLES"

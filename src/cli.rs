@@ -114,6 +114,15 @@ fn serve(config: Config) -> Result<(), String> {
                     "Préau listening on http://{}:{}",
                     c.address, c.port
                 ));
+                if let Some(app) = r.state::<App>()
+                    && let Some(warning) = crate::accounts::reset::public_url_warning(
+                        &app.config.public_url,
+                        c.address,
+                        c.port,
+                    )
+                {
+                    log_warn(&warning);
+                }
             })
         }),
     );
@@ -140,6 +149,11 @@ fn read_password() -> Result<String, String> {
 }
 
 fn create_admin(config: &Config, username: &str, email: &str) -> Result<(), String> {
+    if config.read_only {
+        return Err(
+            "read_only = true: this is a read-only replica, create the admin on the primary".into(),
+        );
+    }
     let password = read_password()?;
     let db = Db::open(&config.database, 1)?;
     let mut conn = db.conn().map_err(|e| e.message)?;

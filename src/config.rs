@@ -15,8 +15,16 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// The SQLite file (`PREAU_DATABASE`).
     pub database: PathBuf,
-    /// Where uploaded files (avatars) live; relative paths are relative to the working directory.
+    /// The folder avatars were kept in before they moved into the database. Read only by the
+    /// start-up import of `{data_dir}/avatars/` (see `community::avatars::import_folder`);
+    /// nothing is written there any more.
     pub data_dir: PathBuf,
+    /// Serve a read-only follower copy (`litestream restore -f`): the file is opened read-only,
+    /// nothing is migrated, and every write answers 503 (code 1504). Needs `jwt_secret`.
+    pub read_only: bool,
+    /// Avatars a member or moderator may keep at once (admins: no limit; 0: members cannot
+    /// upload).
+    pub avatar_quota: i64,
     /// Access token lifetime in seconds.
     pub access_ttl: i64,
     /// Refresh token lifetime in seconds.
@@ -62,6 +70,34 @@ pub struct Config {
     /// `starttls` (default), `tls`, or `none` (only for a relay on this machine).
     pub smtp_security: String,
     pub smtp_from: String,
+    /// A PEM file of the CA (or CAs) to trust for the SMTP server's certificate, besides the
+    /// usual public roots (a school's own mail relay with its own CA).
+    pub smtp_ca_file: Option<PathBuf>,
+    // ---- issue 16: accounts a school can run ----
+    /// Who may create an account: `open` (anyone), `invite` (only setup links made by an
+    /// admin), `closed` (nobody; admins create accounts with `preau admin create`).
+    pub registration: String,
+    /// When not empty, self-registration needs an email of one of these domains.
+    pub registration_domains: Vec<String>,
+    /// The school's name, in the emails.
+    pub school_name: String,
+    /// The language of emails for an account that has none and a request that names none.
+    pub default_locale: String,
+    /// Seconds a password reset link lasts.
+    pub password_reset_ttl: i64,
+    /// Seconds an admin's setup link lasts.
+    pub setup_link_ttl: i64,
+    /// Reset requests per login name per hour; past it 429.
+    pub password_reset_max_per_login: i64,
+    /// Reset requests per client address per hour; past it 429.
+    pub password_reset_max_per_ip: i64,
+    /// Seconds before the first retry of an email; each next retry waits twice as long (at
+    /// most an hour).
+    pub mail_retry_initial: i64,
+    /// Seconds after which an email not sent is marked failed.
+    pub mail_max_age: i64,
+    /// Attempts after which an email not sent is marked failed.
+    pub mail_max_attempts: i64,
     /// Runs judged at once (SPEC 9); default: cores − 1, at least 1.
     pub grading_concurrency: usize,
     /// Run submissions even when no safe sandbox can be had (rlimits only). Never on a shared
@@ -86,6 +122,8 @@ impl Default for Config {
         Config {
             database: PathBuf::from("preau.db"),
             data_dir: PathBuf::from("preau-data"),
+            read_only: false,
+            avatar_quota: 5,
             access_ttl: 3600,
             refresh_ttl: 30 * 24 * 3600,
             login_max_attempts: 3,
@@ -111,6 +149,18 @@ impl Default for Config {
             smtp_password: None,
             smtp_security: "starttls".into(),
             smtp_from: "Préau <noreply@localhost>".into(),
+            smtp_ca_file: None,
+            registration: "open".into(),
+            registration_domains: Vec::new(),
+            school_name: "Préau".into(),
+            default_locale: "en".into(),
+            password_reset_ttl: 3600,
+            setup_link_ttl: 7 * 24 * 3600,
+            password_reset_max_per_login: 3,
+            password_reset_max_per_ip: 20,
+            mail_retry_initial: 30,
+            mail_max_age: 3 * 24 * 3600,
+            mail_max_attempts: 20,
             grading_concurrency: cores.saturating_sub(1).max(1),
             grading_unsafe: false,
             grading_queue_max: 200,
@@ -162,6 +212,12 @@ impl Config {
         {
             return Err("jwt_secret must be at least 32 characters".into());
         }
+        if self.read_only && self.jwt_secret.is_none() {
+            return Err("read_only = true needs jwt_secret (PREAU_JWT_SECRET), the primary's own: a read-only replica cannot store a generated one, and its tokens must be the primary's".into());
+        }
+        if self.avatar_quota < 0 {
+            return Err("avatar_quota must be 0 or more".into());
+        }
         if self.hash_concurrency == 0 || self.pool_size == 0 {
             return Err("hash_concurrency and pool_size must be at least 1".into());
         }
@@ -177,6 +233,7 @@ impl Config {
         if !["starttls", "tls", "none"].contains(&self.smtp_security.as_str()) {
             return Err("smtp_security must be starttls, tls or none".into());
         }
+        crate::accounts::reset::check_config(self)?;
         Ok(())
     }
 }

@@ -3,7 +3,6 @@
 //! fields a seed adds, and — for our own faults — the source, logged once when answered. Its
 //! rendering as the JSON envelope is `http::error`'s.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use rocket::http::Status;
@@ -26,6 +25,13 @@ pub mod code {
     pub const NEW_PASSWORD_NOT_SECURE: u32 = 1202;
     pub const SAME_PASSWORD: u32 = 1203;
     pub const WRONG_OLD_PASSWORD: u32 = 1204;
+    // Issue 16 (accounts a school can run).
+    pub const REGISTRATION_CLOSED: u32 = 1006;
+    pub const EMAIL_DOMAIN_NOT_ALLOWED: u32 = 1007;
+    pub const LINK_INVALID: u32 = 1205;
+    pub const LINK_USED: u32 = 1206;
+    pub const LINK_EXPIRED: u32 = 1207;
+    pub const RESET_TOO_MANY: u32 = 1208;
     pub const BANNED: u32 = 700;
     pub const BAD_REQUEST: u32 = 1400;
     pub const FORBIDDEN: u32 = 1403;
@@ -35,6 +41,8 @@ pub mod code {
     pub const TOO_LARGE: u32 = 1413;
     pub const UNSUPPORTED: u32 = 1415;
     pub const BUSY: u32 = 1503;
+    /// A write sent to a read-only replica (`read_only = true`): send it to the primary.
+    pub const READ_ONLY: u32 = 1504;
     pub const INTERNAL: u32 = 500;
 }
 
@@ -58,11 +66,12 @@ pub struct ApiError {
     /// The envelope's `status`: the HTTP status, or 700 for a ban (sent as HTTP 429).
     pub status: u16,
     pub code: u32,
-    pub error: Cow<'static, str>,
+    pub error: &'static str,
     pub message: String,
     /// Fields a seed adds to the envelope (`attempts`, `ban_duration`, …).
     pub extra: Map<String, Value>,
-    pub retry_after: Option<i64>,
+    /// Seconds, sent as `Retry-After` (a `u32` keeps the type small: no wait is that long).
+    pub retry_after: Option<u32>,
     /// The methods the path accepts, sent as `Allow` with a 405.
     pub allow: Option<String>,
     /// What went wrong on our side, for a 5xx: logged once, with the request id, when the
@@ -71,16 +80,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: u16,
-        code: u32,
-        error: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: u16, code: u32, error: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
-            error: error.into(),
+            error,
             message: message.into(),
             extra: Map::new(),
             retry_after: None,
@@ -100,7 +104,7 @@ impl ApiError {
     }
 
     pub fn retry_after(mut self, seconds: i64) -> Self {
-        self.retry_after = Some(seconds.max(1));
+        self.retry_after = Some(u32::try_from(seconds.max(1)).unwrap_or(u32::MAX));
         self
     }
 
@@ -177,6 +181,16 @@ impl ApiError {
         .retry_after(1)
     }
 
+    /// A write on a read-only replica (`read_only = true`), whatever the route and face.
+    pub fn read_only() -> Self {
+        ApiError::new(
+            503,
+            code::READ_ONLY,
+            "Service Unavailable",
+            "read-only replica: send writes to the primary.",
+        )
+    }
+
     /// A fault of ours. The detail goes to the log when the answer is sent, never to the
     /// client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -206,6 +220,11 @@ impl ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        // A write that reached a read-only connection without going through `Db::write` (a
+        // replica opens its file read-only): the replica's answer, not a 500.
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+            return ApiError::read_only();
+        }
         ApiError::from_source(e)
     }
 }

@@ -1,17 +1,47 @@
-//! Outgoing email. With `smtp_host` set, messages go through that server (lettre); without
-//! it, the confirmation link is written to the log, and an admin can confirm accounts by hand.
+//! Outgoing email: the links emails carry, and the transport. With `smtp_host` set, messages
+//! go through that server (lettre); without it, they are written to the log, link included,
+//! and an admin can confirm accounts or hand over setup links by hand. Messages are queued in
+//! the outbox (`outbox.rs`), never sent from a request.
 
-use lettre::message::Mailbox;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 
 use crate::config::Config;
-use crate::http::logging::{log_error, log_info};
+use crate::http::logging::log_info;
+
+/// How long one SMTP conversation may take before it counts as a failed attempt.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct Mailer {
     smtp: Option<SmtpTransport>,
     from: Mailbox,
     public_url: String,
+}
+
+/// A message as the outbox holds it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn tls_parameters(host: &str, config: &Config) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(host.to_owned());
+    if let Some(path) = &config.smtp_ca_file {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("smtp_ca_file {}: {e}", path.display()))?;
+        let cert = Certificate::from_pem(&pem)
+            .map_err(|e| format!("smtp_ca_file {}: {e}", path.display()))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| format!("smtp tls: {e}"))
 }
 
 impl Mailer {
@@ -23,12 +53,15 @@ impl Mailer {
         let smtp = match &config.smtp_host {
             None => None,
             Some(host) => {
-                let builder = match config.smtp_security.as_str() {
-                    "tls" => SmtpTransport::relay(host).map_err(|e| format!("smtp: {e}"))?,
-                    "none" => SmtpTransport::builder_dangerous(host),
-                    _ => SmtpTransport::starttls_relay(host).map_err(|e| format!("smtp: {e}"))?,
+                let tls = match config.smtp_security.as_str() {
+                    "none" => Tls::None,
+                    "tls" => Tls::Wrapper(tls_parameters(host, config)?),
+                    _ => Tls::Required(tls_parameters(host, config)?),
                 };
-                let mut builder = builder.port(config.smtp_port);
+                let mut builder = SmtpTransport::builder_dangerous(host)
+                    .port(config.smtp_port)
+                    .tls(tls)
+                    .timeout(Some(SMTP_TIMEOUT));
                 if let (Some(user), Some(pass)) = (&config.smtp_username, &config.smtp_password) {
                     builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
                 }
@@ -46,38 +79,45 @@ impl Mailer {
         format!("{}/api/v1/auth/confirm?token={token}", self.public_url)
     }
 
-    /// Sends (or logs) the confirmation link of a new account, off the request's path.
-    pub fn send_confirmation(&self, account_id: i64, username: &str, email: &str, token: &str) {
-        let link = self.confirmation_link(token);
-        let Some(smtp) = self.smtp.clone() else {
+    /// The page where a member chooses a password (reset and setup links alike).
+    pub fn password_link(&self, token: &str) -> String {
+        format!("{}/reset?token={token}", self.public_url)
+    }
+
+    pub fn email_change_link(&self, token: &str) -> String {
+        format!(
+            "{}/api/v1/auth/email-change/confirm?token={token}",
+            self.public_url
+        )
+    }
+
+    /// Sends one message (blocking: the outbox worker's thread calls it). Without SMTP the
+    /// message goes to the log, and that counts as sent.
+    /// `Err((reason, permanent))`: a permanent failure (a 5xx answer, a bad address) is not
+    /// tried again.
+    pub fn deliver(&self, m: &Outgoing) -> Result<(), (String, bool)> {
+        let Some(smtp) = &self.smtp else {
             log_info(&format!(
-                "email confirmation for account {account_id} ({username}): {link}"
+                "email {} to {} (no SMTP server configured): {}\n{}",
+                m.id, m.recipient, m.subject, m.text
             ));
-            return;
+            return Ok(());
         };
-        let to: Mailbox = match email.parse() {
-            Ok(to) => to,
-            Err(e) => return log_error(&format!("cannot email account {account_id}: {e}")),
-        };
+        let to: Mailbox = m
+            .recipient
+            .parse()
+            .map_err(|e| (format!("the recipient is not an address: {e}"), true))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject("Confirm your Préau account")
-            .body(format!(
-                "Hello {username},\n\nConfirm your email address by opening this link:\n\n{link}\n\nIf you did not create this account, ignore this message.\n"
-            ));
-        let message = match message {
-            Ok(m) => m,
-            Err(e) => {
-                return log_error(&format!("cannot build email for account {account_id}: {e}"));
-            }
-        };
-        rocket::tokio::task::spawn_blocking(move || {
-            if let Err(e) = smtp.send(&message) {
-                log_error(&format!(
-                    "sending the confirmation email of account {account_id} failed: {e}"
-                ));
-            }
-        });
+            .subject(m.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                m.text.clone(),
+                m.html.clone(),
+            ))
+            .map_err(|e| (format!("cannot build the message: {e}"), true))?;
+        smtp.send(&message)
+            .map(|_| ())
+            .map_err(|e| (e.to_string(), e.is_permanent()))
     }
 }

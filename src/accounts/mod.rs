@@ -3,14 +3,20 @@
 //! 003 user API).
 
 pub mod auth;
+pub mod email_change;
+pub mod export;
+pub mod letters;
 pub mod mail;
 pub mod model;
+pub mod outbox;
 pub mod passwords;
+pub mod reset;
 pub mod rest;
 pub mod seed_auth;
 pub mod seed_modify;
 pub mod seed_users;
 pub mod service;
+pub mod session_list;
 pub mod sessions;
 mod state;
 pub mod throttle;
@@ -31,6 +37,13 @@ pub fn stage<R, H>() -> Stage<R, H> {
         mount: |rocket, _| {
             rocket
                 .mount("/api/v1", rest::routes())
+                // Issue 16: reset and setup links, the outbox, sessions, email changes, export.
+                .mount("/api/v1", reset::api_routes())
+                .mount("/api/v1", outbox::routes())
+                .mount("/api/v1", session_list::routes())
+                .mount("/api/v1", email_change::routes())
+                .mount("/api/v1", export::routes())
+                .mount("/", reset::page_routes())
                 .mount("/", seed_auth::routes())
                 .mount("/", seed_users::routes())
                 .mount("/", seed_modify::routes())

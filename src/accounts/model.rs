@@ -71,10 +71,17 @@ pub struct Account {
     pub banned_until: Option<i64>,
     pub ban_reason: Option<String>,
     pub created_at: i64,
+    /// An email change waiting for its confirmation (the old `email` is in force until then).
+    pub pending_email: Option<String>,
+    /// `fr` or `en`, the language of the account's emails.
+    pub locale: Option<String>,
+    /// Made for someone (an invite): no usable password until their setup link is used.
+    pub must_set_password: bool,
 }
 
 const COLUMNS: &str = "id, username, email, password_hash, firstname, lastname, birthdate, level, \
-    email_confirmed, group_id, avatar_id, token_version, banned_until, ban_reason, created_at";
+    email_confirmed, group_id, avatar_id, token_version, banned_until, ban_reason, created_at, \
+    pending_email, locale, must_set_password";
 
 impl Account {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
@@ -94,6 +101,9 @@ impl Account {
             banned_until: r.get(12)?,
             ban_reason: r.get(13)?,
             created_at: r.get(14)?,
+            pending_email: r.get(15)?,
+            locale: r.get(16)?,
+            must_set_password: r.get(17)?,
         })
     }
 
@@ -207,6 +217,16 @@ pub struct AccountView {
     pub banned_until: Option<i64>,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// Private: an email change waiting for the new address to be confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_email: Option<String>,
+    /// Private: `fr` or `en`, the language of the account's emails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Private: the account was made for someone and waits for them to choose a password
+    /// with their setup link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub must_set_password: Option<bool>,
 }
 
 impl AccountView {
@@ -229,6 +249,13 @@ impl AccountView {
                 None
             },
             created_at: a.created_at,
+            pending_email: if private {
+                a.pending_email.clone()
+            } else {
+                None
+            },
+            locale: if private { a.locale.clone() } else { None },
+            must_set_password: private.then_some(a.must_set_password),
         }
     }
 }

@@ -71,7 +71,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         reset_password
     ))]
     struct Part;
-    <Part as utoipa::OpenApi>::openapi()
+    let mut doc = <Part as utoipa::OpenApi>::openapi();
+    // Issue 16's routes, mounted with these by `accounts::mount`.
+    for part in [
+        crate::accounts::reset::openapi(),
+        crate::accounts::outbox::openapi(),
+        crate::accounts::session_list::openapi(),
+        crate::accounts::email_change::openapi(),
+        crate::accounts::export::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    doc
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -115,6 +126,7 @@ impl RegisterBody {
             firstname: self.firstname,
             lastname: self.lastname,
             birthdate: self.birthdate,
+            locale: None,
         })
     }
 }
@@ -156,10 +168,14 @@ async fn register(
     app: &State<App>,
     ip: ClientIp,
     jar: &CookieJar<'_>,
+    client: Client,
     body: JsonBody<RegisterBody>,
 ) -> Result<Created<Json<Registered>>, ApiError> {
-    let done = service::register(app, body.0.into_registration()?, &ip.key()).await?;
+    let mut registration = body.0.into_registration()?;
+    registration.locale = client.locale.0;
+    let done = service::register(app, registration, &ip.key()).await?;
     if let Some(s) = &done.session {
+        client.record(app, &s.refresh_token).await?;
         set_refresh_cookie(jar, app, &s.refresh_token);
     }
     let location = format!("/api/v1/accounts/{}", done.account.id);
@@ -212,6 +228,7 @@ impl LoginBody {
 async fn login(
     app: &State<App>,
     ip: ClientIp,
+    client: Client,
     jar: &CookieJar<'_>,
     body: JsonBody<LoginBody>,
 ) -> Result<Json<TokenResponse>, ApiError> {
@@ -219,6 +236,7 @@ async fn login(
     let session = sessions::sign_in(app, jar, ip, &login, &password)
         .await
         .map_err(|e| e.into_api(app))?;
+    client.record(app, &session.refresh_token).await?;
     Ok(Json(session.into()))
 }
 
@@ -235,14 +253,54 @@ pub struct RefreshBody {
 async fn refresh(
     app: &State<App>,
     bearer: BearerToken,
+    client: Client,
     jar: &CookieJar<'_>,
     body: JsonBody<RefreshBody>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    Ok(Json(
-        refresh_session(app, &bearer, jar, body.0.refresh_token)
-            .await?
-            .into(),
-    ))
+    let session = refresh_session(app, &bearer, jar, body.0.refresh_token).await?;
+    client.record(app, &session.refresh_token).await?;
+    Ok(Json(session.into()))
+}
+
+/// Who opens or renews a session: address, `User-Agent`, language (issue 16).
+pub struct Client {
+    pub ip: ClientIp,
+    pub user_agent: crate::accounts::session_list::UserAgent,
+    pub locale: crate::accounts::letters::RequestLocale,
+}
+
+impl Client {
+    /// Notes where the session of `refresh_token` was opened or renewed from.
+    pub async fn record(&self, app: &App, refresh_token: &str) -> Result<(), ApiError> {
+        crate::accounts::session_list::record_client(
+            app,
+            refresh_token,
+            &self.ip.key(),
+            &self.user_agent,
+        )
+        .await
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Client {
+    type Error = ();
+
+    async fn from_request(req: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        let ip = rocket::outcome::try_outcome!(req.guard::<ClientIp>().await);
+        let user_agent = rocket::outcome::try_outcome!(
+            req.guard::<crate::accounts::session_list::UserAgent>()
+                .await
+        );
+        let locale = rocket::outcome::try_outcome!(
+            req.guard::<crate::accounts::letters::RequestLocale>().await
+        );
+        rocket::request::Outcome::Success(Client {
+            ip,
+            user_agent,
+            locale,
+        })
+    }
 }
 
 /// Shared by both faces: finds the refresh token, rotates it, and resets the cookie.
@@ -432,6 +490,8 @@ pub struct ProfileBody {
     pub avatar_id: Option<Option<i64>>,
     /// Admins only.
     pub email_confirmed: Option<bool>,
+    /// `fr` or `en`: the language of the account's emails; an empty string clears it.
+    pub locale: Option<String>,
 }
 
 impl From<ProfileBody> for ProfileChange {
@@ -445,6 +505,7 @@ impl From<ProfileBody> for ProfileChange {
             group_id: b.group_id,
             avatar_id: b.avatar_id,
             email_confirmed: b.email_confirmed,
+            locale: b.locale,
         }
     }
 }

@@ -37,9 +37,15 @@ async fn register(
     app: &State<App>,
     ip: ClientIp,
     jar: &CookieJar<'_>,
+    client: rest::Client,
     body: JsonBody<RegisterBody>,
 ) -> Result<Custom<Json<Value>>, ApiError> {
-    let done = service::register(app, body.0.into_registration()?, &ip.key()).await?;
+    let mut registration = body.0.into_registration()?;
+    registration.locale = client.locale.0;
+    let done = service::register(app, registration, &ip.key()).await?;
+    if let Some(s) = &done.session {
+        client.record(app, &s.refresh_token).await?;
+    }
     let a = &done.account;
     let mut out = json!({
         "error": null, "token": null, "refresh_token": null, "ttl": app.tokens.ttl,
@@ -57,6 +63,7 @@ async fn register(
 async fn login(
     app: &State<App>,
     ip: ClientIp,
+    client: rest::Client,
     jar: &CookieJar<'_>,
     body: JsonBody<LoginBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -64,6 +71,7 @@ async fn login(
     let session = sessions::sign_in(app, jar, ip, &login, &password)
         .await
         .map_err(|e| e.into_api(app))?;
+    client.record(app, &session.refresh_token).await?;
     Ok(Json(session_body(&session)))
 }
 
@@ -72,9 +80,11 @@ async fn refresh(
     app: &State<App>,
     bearer: BearerToken,
     jar: &CookieJar<'_>,
+    client: rest::Client,
     body: JsonBody<RefreshBody>,
 ) -> Result<Json<Value>, ApiError> {
     let session = rest::refresh_session(app, &bearer, jar, body.0.refresh_token).await?;
+    client.record(app, &session.refresh_token).await?;
     Ok(Json(session_body(&session)))
 }
 
@@ -112,16 +122,14 @@ async fn login_by_path(
     password: &str,
 ) -> Result<Json<Value>, ApiError> {
     match sessions::sign_in(app, jar, ip, username, password).await {
-        Ok(session) => {
-            Ok(Json(json!({
-                "token": session.token, "refresh_token": session.refresh_token, "ttl": session.ttl,
-                "status": 200, "error": null, "message": "Logged in.", "path": "/login",
-            })))
-        }
+        Ok(session) => Ok(Json(json!({
+            "token": session.token, "refresh_token": session.refresh_token, "ttl": session.ttl,
+            "status": 200, "error": null, "message": "Logged in.", "path": "/login",
+        }))),
         Err(LoginError::Failed { attempts }) => {
             let mut e = LoginError::Failed { attempts }.into_api(app);
             e.status = 404;
-            e.error = "Not Found".into();
+            e.error = "Not Found";
             Err(e)
         }
         Err(other) => Err(other.into_api(app)),

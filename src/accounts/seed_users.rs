@@ -80,6 +80,7 @@ async fn register(app: &State<App>, ip: ClientIp, params: Params) -> Result<Json
         firstname: params.str_any(&["prenom", "firstname"])?,
         lastname: params.str_any(&["nom", "lastname"])?,
         birthdate: params.str("birthdate")?,
+        ..Registration::default()
     };
     service::register(app, registration, &ip.key()).await?;
     Ok(ok())

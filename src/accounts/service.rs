@@ -28,6 +28,8 @@ pub struct Registration {
     pub firstname: Option<String>,
     pub lastname: Option<String>,
     pub birthdate: Option<String>,
+    /// The request's language (`Accept-Language`), kept as the account's.
+    pub locale: Option<crate::accounts::letters::Locale>,
 }
 
 pub struct Registered {
@@ -88,6 +90,8 @@ pub async fn register(app: &App, r: Registration, ip: &str) -> Result<Registered
         .filter(|b| !b.trim().is_empty())
         .map(|b| validate::birthdate("birthdate", b))
         .transpose()?;
+    // `registration` and `registration_domains`: one place for every face.
+    crate::accounts::reset::check_registration(&app.config, email.as_deref())?;
     if let Some(reason) = passwords::weakness(&r.password, &username) {
         return Err(not_secure(code::PASSWORD_NOT_SECURE, &reason));
     }
@@ -96,6 +100,7 @@ pub async fn register(app: &App, r: Registration, ip: &str) -> Result<Registered
         email_checks_left(app, &probe_key)?;
     }
     let password_hash = app.passwords.hash(&r.password).await?;
+    let locale = r.locale;
     let new = NewAccount {
         username,
         email,
@@ -111,9 +116,15 @@ pub async fn register(app: &App, r: Registration, ip: &str) -> Result<Registered
         .db
         .write(move |tx| {
             let id = model::insert(tx, &new, crate::db::now_ms())?;
+            if let Some(l) = locale {
+                tx.execute(
+                    "UPDATE accounts SET locale = ?2 WHERE id = ?1",
+                    params![id, l.as_str()],
+                )?;
+            }
             let account = model::get(tx, id)?;
             let confirmation = match &account.email {
-                Some(_) => Some(new_confirmation(tx, id)?),
+                Some(email) => Some(queue_confirmation(&app2, tx, &account, email)?),
                 None => None,
             };
             let session = if app2.config.allow_unconfirmed_login {
@@ -125,11 +136,26 @@ pub async fn register(app: &App, r: Registration, ip: &str) -> Result<Registered
         })
         .await;
     let (account, confirmation, session) = count_email_taken(app, &probe_key, written)?;
-    if let (Some(token), Some(email)) = (confirmation, &account.email) {
-        app.mailer
-            .send_confirmation(account.id, &account.username, email, &token);
+    if confirmation.is_some() {
+        app.outbox.wake();
     }
     Ok(Registered { account, session })
+}
+
+/// A new confirmation link for `email`, queued in the outbox in the caller's transaction.
+fn queue_confirmation(
+    app: &App,
+    conn: &Connection,
+    account: &Account,
+    email: &str,
+) -> Result<i64, ApiError> {
+    use crate::accounts::letters::{self, Locale};
+    let token = new_confirmation(conn, account.id)?;
+    let fallback = crate::accounts::reset::default_locale(app);
+    let locale = Locale::of_account(conn, account.id, fallback)?;
+    let link = app.mailer.confirmation_link(&token);
+    let letter = letters::confirmation(&app.config.school_name, locale, &account.username, &link);
+    crate::accounts::outbox::enqueue(conn, Some(account.id), email, &letter)
 }
 
 fn confirmation_hash(token: &str) -> Vec<u8> {
@@ -277,6 +303,8 @@ pub struct ProfileChange {
     pub avatar_id: Option<Option<i64>>,
     /// Admins only.
     pub email_confirmed: Option<bool>,
+    /// `fr` or `en`; `Some("")` clears it.
+    pub locale: Option<String>,
 }
 
 pub async fn update_profile(
@@ -332,6 +360,15 @@ pub async fn update_profile(
         .transpose()?;
     let (group_id, avatar_id, confirmed) =
         (change.group_id, change.avatar_id, change.email_confirmed);
+    let locale = change
+        .locale
+        .as_deref()
+        .map(|l| crate::accounts::reset::parse_locale(Some(l)))
+        .transpose()?;
+    // One's own new address waits for its confirmation (issue 16); an admin's change of
+    // someone else's applies at once.
+    let own = user.id == id;
+    let app2 = app.clone();
     let probe_key = format!("account:{}", user.id);
     if matches!(email, Some(Some(_))) {
         email_checks_left(app, &probe_key)?;
@@ -340,11 +377,28 @@ pub async fn update_profile(
         .db
         .write(move |tx| {
             let before = model::get(tx, id)?;
+            let mut email = email;
+            let mut pending = None;
+            if own {
+                match &email {
+                    Some(Some(new)) if before.email.as_deref().map(str::to_lowercase) != Some(new.to_lowercase()) => {
+                        pending = email.take().flatten();
+                    }
+                    Some(_) => crate::accounts::email_change::cancel(tx, id)?,
+                    None => {}
+                }
+            }
+            if let Some(l) = locale {
+                tx.execute("UPDATE accounts SET locale = ?2 WHERE id = ?1", params![id, l.map(|l| l.as_str())])?;
+            }
             if let Some(Some(g)) = group_id {
                 exists(tx, "groups", g, "group_id")?;
             }
-            if let Some(Some(a)) = avatar_id {
-                exists(tx, "avatars", a, "avatar_id")?;
+            // One of the account's own avatars or an admin's (keeping the current one is fine).
+            if let Some(Some(a)) = avatar_id
+                && before.avatar_id != Some(a)
+            {
+                crate::community::avatars::check_choice(tx, id, a)?;
             }
             let email_changed = matches!(&email, Some(e) if e.as_deref().map(str::to_lowercase) != before.email.as_deref().map(str::to_lowercase));
             tx.execute(
@@ -380,18 +434,22 @@ pub async fn update_profile(
                 ],
             )
             .map_err(model::map_unique)?;
-            let account = model::get(tx, id)?;
-            let confirmation = match (&account.email, email_changed && confirmed.is_none()) {
-                (Some(_), true) => Some(new_confirmation(tx, id)?),
+            let mut account = model::get(tx, id)?;
+            let mut confirmation = match (&account.email, email_changed && confirmed.is_none()) {
+                (Some(e), true) => Some(queue_confirmation(&app2, tx, &account, &e.clone())?),
                 _ => None,
             };
+            if let Some(new) = pending {
+                crate::accounts::email_change::start(&app2, tx, &account, &new)?;
+                account = model::get(tx, id)?;
+                confirmation = Some(0);
+            }
             Ok((account, confirmation))
         })
         .await;
     let (account, confirmation) = count_email_taken(app, &probe_key, written)?;
-    if let (Some(token), Some(email)) = (confirmation, &account.email) {
-        app.mailer
-            .send_confirmation(account.id, &account.username, email, &token);
+    if confirmation.is_some() {
+        app.outbox.wake();
     }
     Ok(account)
 }
@@ -514,6 +572,10 @@ pub async fn delete(app: &App, user: &AuthUser, id: i64) -> Result<(), ApiError>
         .write(move |tx| {
             let target = model::get(tx, id)?;
             keep_an_admin(tx, &target)?;
+            // A member's avatars (and their images) go with them; an admin's stay, shared.
+            if target.level != Level::Admin {
+                tx.execute("DELETE FROM avatars WHERE account_id = ?1", [id])?;
+            }
             tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
             crate::accounts::throttle::forget_account(tx, id)?;
             if actor != id {

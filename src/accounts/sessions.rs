@@ -8,11 +8,11 @@ use crate::accounts::App;
 use rocket::http::CookieJar;
 
 use crate::accounts::model::{self, Account};
-use crate::accounts::set_refresh_cookie;
-use crate::http::client::ClientIp;
 use crate::accounts::passwords::random_text;
+use crate::accounts::set_refresh_cookie;
 use crate::accounts::throttle::{Admission, Failure, Subjects, Ticket};
 use crate::db::now;
+use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, code};
 
 /// What a successful login, registration or refresh hands the client.
@@ -206,12 +206,7 @@ pub async fn sign_in(
 /// Checks a login (username or email) and password from `ip`. The ban and the count are read
 /// and the outcome recorded on the writing thread (see [`throttle::Gate`]); only the hash runs
 /// in between.
-async fn login(
-    app: &App,
-    login: &str,
-    password: &str,
-    ip: &str,
-) -> Result<Session, LoginError> {
+async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<Session, LoginError> {
     // Past the hashing queue the answer is 503 whatever the account: say it before reading it.
     if app.passwords.saturated() {
         return Err(ApiError::busy().into());

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::accounts::auth::Tokens;
 use crate::accounts::mail::Mailer;
 use crate::accounts::model;
+use crate::accounts::outbox::Outbox;
 use crate::accounts::passwords::{Passwords, random_text};
 use crate::accounts::throttle::{Gate, Limits, Window};
 use crate::config::Config;
@@ -28,6 +29,8 @@ pub struct Inner {
     pub logins: Arc<Gate>,
     /// "This email is already in use" answers given, per caller.
     pub email_probes: Window,
+    /// The mail outbox's worker (issue 16); it stops when the app is dropped.
+    pub outbox: Outbox,
 }
 
 impl Deref for App {
@@ -42,7 +45,14 @@ impl App {
     /// Opens the database (creating and migrating it) and prepares the services.
     pub fn new(config: Config) -> Result<App, String> {
         config.check()?;
-        let db = Db::open(&config.database, config.pool_size)?;
+        let db = if config.read_only {
+            // A follower copy: its secret is the configured one (`check` requires it).
+            Db::open_read_only(&config.database, config.pool_size)?
+        } else {
+            let db = Db::open(&config.database, config.pool_size)?;
+            crate::community::avatars::import_folder(&db, &config)?;
+            db
+        };
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => {
@@ -55,6 +65,7 @@ impl App {
         let passwords = Passwords::new(config.hash_concurrency, config.hash_queue)?;
         let mailer = Mailer::new(&config)?;
         let limits = Limits::from(&config);
+        let outbox = Outbox::start(db.clone(), &config)?;
         Ok(App(Arc::new(Inner {
             config,
             db,
@@ -64,6 +75,7 @@ impl App {
             limits,
             logins: Arc::default(),
             email_probes: Window::default(),
+            outbox,
         })))
     }
 

@@ -115,7 +115,7 @@ pub static BLOG_POSTS: Resource = Resource {
             .or(1)
             .alias(&["locales_id"]),
         Field::text("title", TITLE_MAX, ""),
-        Field::long_text("content", CONTENT_MAX, ""),
+        Field::long_text("content", CONTENT_MAX, "").markdown(),
     ],
     owner: Some("account_id"),
     create: Level::Member,
@@ -144,7 +144,7 @@ pub static BLOG_COMMENTS: Resource = Resource {
     seed: Some("/blog/post/comment/modify"),
     fields: &[
         Field::reference("post_id", &BLOG_POSTS, "").alias(&["blog_post_id"]),
-        Field::long_text("content", COMMENT_MAX, ""),
+        Field::long_text("content", COMMENT_MAX, "").markdown(),
     ],
     owner: Some("account_id"),
     create: Level::Member,
@@ -237,7 +237,7 @@ pub static FORUM_POSTS: Resource = Resource {
     seed: Some("/forum/post/modify"),
     fields: &[
         Field::reference("subject_id", &FORUM_SUBJECTS, "").alias(&["forum_subject_id"]),
-        Field::long_text("content", CONTENT_MAX, ""),
+        Field::long_text("content", CONTENT_MAX, "").markdown(),
         Field::int(
             "likes",
             0,

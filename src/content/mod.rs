@@ -54,6 +54,8 @@ pub struct Field {
     pub default: Option<i64>,
     /// Only moderators and admins may set it.
     pub staff_only: bool,
+    /// Markdown: rows carry a `<name>_html` companion, rendered on the server and sanitized.
+    pub markdown: bool,
     /// What readers other than the row's author and staff see of this text field (an
     /// exercise's hidden I/O tests are blanked); `None`: the same as everyone.
     pub others_see: Option<fn(&str) -> String>,
@@ -72,6 +74,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             others_see: None,
             doc,
         }
@@ -88,6 +91,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             others_see: None,
             doc,
         }
@@ -101,6 +105,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             others_see: None,
             doc,
         }
@@ -114,6 +119,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             others_see: None,
             doc,
         }
@@ -127,6 +133,7 @@ impl Field {
             required: true,
             default: None,
             staff_only: false,
+            markdown: false,
             others_see: None,
             doc,
         }
@@ -164,6 +171,12 @@ impl Field {
 
     pub const fn staff_only(mut self) -> Field {
         self.staff_only = true;
+        self
+    }
+
+    /// The text is Markdown (see [`Field::markdown`]).
+    pub const fn markdown(mut self) -> Field {
+        self.markdown = true;
         self
     }
 }

@@ -96,6 +96,14 @@ fn row_schema(res: &Resource) -> Schema {
     for f in res.fields {
         let nullable = !f.required && f.default.is_none();
         o = o.property(f.name, field_schema(f.kind, Use::Row { nullable }, f.doc));
+        if f.markdown {
+            o = o.property(
+                format!("{}_html", f.name),
+                scalar(Type::String, nullable).description(Some(
+                    "The Markdown rendered on the server and sanitized: safe to insert as HTML.",
+                )),
+            );
+        }
     }
     if res.moderated {
         o = o

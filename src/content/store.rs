@@ -80,6 +80,17 @@ fn select(
     Ok(out)
 }
 
+/// Adds the rendered `<name>_html` of every Markdown field of `res` to `row`.
+fn with_html(res: &Resource, mut row: Map<String, Value>) -> Map<String, Value> {
+    for field in res.fields.iter().filter(|f| f.markdown) {
+        if let Some(text) = row.get(field.name).and_then(Value::as_str) {
+            let html = crate::markdown::to_html(text);
+            row.insert(format!("{}_html", field.name), Value::String(html));
+        }
+    }
+    row
+}
+
 /// One row the viewer may see, or 404.
 pub fn get(
     conn: &Connection,
@@ -110,7 +121,7 @@ pub fn find(
     Ok(rows
         .into_iter()
         .next()
-        .map(|row| for_viewer(res, viewer, row)))
+        .map(|row| with_html(res, for_viewer(res, viewer, row))))
 }
 
 /// A row as `viewer` reads it: fields with an `others_see` view show that view to readers other
@@ -159,10 +170,9 @@ pub fn list(
     for ((_, value), name) in filters.iter().zip(&names) {
         params.push((name.as_str(), value));
     }
-    let rows = select(conn, &sql, &params)?;
-    Ok(rows
+    Ok(select(conn, &sql, &params)?
         .into_iter()
-        .map(|r| for_viewer(res, viewer, r))
+        .map(|row| with_html(res, for_viewer(res, viewer, row)))
         .collect())
 }
 

@@ -231,7 +231,7 @@ pub fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
         _ => ApiError::new(
             status.code,
             status.code.into(),
-            status.reason_lossy().to_string(),
+            status.reason_lossy(),
             "The request was refused.",
         ),
     }

@@ -78,6 +78,22 @@ fn closed_request_bodies(doc: &mut OpenApi) {
     }
 }
 
+/// Raw bytes in the OpenAPI document (`type: string, format: binary`): an image, a database
+/// file. (`Vec<u8>` would be documented as an array of integers.)
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
+
 /// The document is built once, at launch.
 pub struct Document(pub OpenApi);
 

@@ -104,7 +104,7 @@ pub static COURSES: Resource = Resource {
     seed: Some("/course/modify"),
     fields: &[
         Field::text("title", TITLE_MAX, ""),
-        Field::long_text("content", CONTENT_MAX, ""),
+        Field::long_text("content", CONTENT_MAX, "").markdown(),
         Field::reference("locale_id", &LOCALES, "Default: 1.")
             .or(1)
             .alias(&["locales_id"]),
@@ -143,7 +143,7 @@ pub static COURSE_COMMENTS: Resource = Resource {
     seed: Some("/course/commente/modify"),
     fields: &[
         Field::reference("course_id", &COURSES, "").alias(&["couse_id"]),
-        Field::long_text("content", COMMENT_MAX, ""),
+        Field::long_text("content", COMMENT_MAX, "").markdown(),
     ],
     owner: Some("account_id"),
     create: Level::Member,
@@ -235,7 +235,7 @@ pub static EXERCISES: Resource = Resource {
     fields: &[
         Field::reference("course_id", &COURSES, "").alias(&["couse_id"]),
         Field::text("title", TITLE_MAX, ""),
-        Field::long_text("instruction", CONTENT_MAX, ""),
+        Field::long_text("instruction", CONTENT_MAX, "").markdown(),
         Field::reference("script_id", &SCRIPTS, "One of the author's scripts.")
             .owned()
             .optional(),
@@ -313,7 +313,7 @@ pub static EXERCISE_COMMENTS: Resource = Resource {
     seed: Some("/exercise/comment/modify"),
     fields: &[
         Field::reference("exercise_id", &EXERCISES, "").alias(&["exercice_id"]),
-        Field::long_text("content", COMMENT_MAX, ""),
+        Field::long_text("content", COMMENT_MAX, "").markdown(),
     ],
     owner: Some("account_id"),
     create: Level::Member,

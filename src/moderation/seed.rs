@@ -23,7 +23,8 @@ pub fn routes() -> Vec<rocket::Route> {
 const NOT_MODERATOR: u32 = 1401;
 
 fn not_added(e: ApiError) -> ApiError {
-    if e.status == 401 {
+    // The server's own state (busy, a read-only replica, a fault) is not the request's fault.
+    if e.status == 401 || e.status >= 500 {
         return e;
     }
     let mut out = ApiError::new(400, e.code, "NOT ADDED", e.message);

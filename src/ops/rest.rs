@@ -30,6 +30,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub struct Health {
     pub status: &'static str,
     pub database: &'static str,
+    /// A read-only replica (`read_only = true`): every write answers 503/1504.
+    pub read_only: bool,
 }
 
 /// 200 when the database answers, 503 otherwise.
@@ -51,6 +53,7 @@ pub async fn health(app: &State<App>) -> Result<Json<Health>, ApiError> {
     Ok(Json(Health {
         status: "ok",
         database: "ok",
+        read_only: app.db.is_read_only(),
     }))
 }
 
@@ -207,7 +210,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for BackupFile {
 
 /// A download of the whole database, consistent while the server keeps writing (admins).
 #[utoipa::path(get, path = "/api/v1/admin/backup", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = "4XX", body = crate::http::error::ErrorBody)))]
+    responses((status = 200, content_type = "application/octet-stream", body = inline(crate::http::openapi::Binary)), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/admin/backup")]
 async fn download_backup(app: &State<App>, _admin: Admin) -> Result<BackupFile, ApiError> {
     app.db

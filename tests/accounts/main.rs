@@ -9,9 +9,16 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod mail_outbox;
+mod mail_smtp;
+mod openapi_accounts;
+mod password_reset;
 mod probe;
+mod registration;
 mod rest;
 mod seed_auth;
 mod seed_login_path;
 mod seed_users;
+mod sessions_export;
+mod smtp;
 mod tokens;

@@ -291,8 +291,9 @@ fn patch_me_changes_the_profile() {
     assert_eq!(row, ("Alicia".into(), None));
 }
 
+/// Issue 16: one's own new address waits for its confirmation; the old one stays in force.
 #[test]
-fn changing_the_email_asks_for_a_new_confirmation() {
+fn changing_ones_email_waits_for_the_new_address_to_be_confirmed() {
     let app = TestApp::new();
     let user = app.register("alice");
     app.db()
@@ -308,11 +309,20 @@ fn changing_the_email_asks_for_a_new_confirmation() {
         json!({"email": "new@example.org"}),
     );
     assert_eq!(res.status, 200, "{}", res.text);
-    assert_eq!(res.body["email_confirmed"], json!(false));
+    assert_eq!(res.body["email"], json!(user.email));
+    assert_eq!(res.body["pending_email"], json!("new@example.org"));
+    assert_eq!(res.body["email_confirmed"], json!(true));
     assert_eq!(
         app.scalar(
-            "SELECT COUNT(*) FROM email_confirmations WHERE account_id = ?1",
+            "SELECT COUNT(*) FROM email_changes WHERE account_id = ?1 AND email = 'new@example.org'",
             [user.id]
+        ),
+        1
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM mail_outbox WHERE kind = 'email_change' AND recipient = 'new@example.org'",
+            []
         ),
         1
     );

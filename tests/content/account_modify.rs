@@ -9,7 +9,7 @@ use crate::support::*;
 const NEW_PASSWORD: &str = "Green-Teapot-77";
 
 #[test]
-fn a_member_changes_their_own_username_and_email() {
+fn a_member_changes_their_own_username_and_asks_for_a_new_email() {
     let w = World::new();
     let res = w.seed(
         "/account/modify",
@@ -21,8 +21,13 @@ fn a_member_changes_their_own_username_and_email() {
         w.text("accounts", "username", w.alice.id).as_deref(),
         Some("alice2")
     );
+    // Issue 16: the new address waits for its confirmation; the old one stays in force.
     assert_eq!(
         w.text("accounts", "email", w.alice.id).as_deref(),
+        Some("alice@example.org")
+    );
+    assert_eq!(
+        w.text("accounts", "pending_email", w.alice.id).as_deref(),
         Some("alice2@example.org")
     );
 }

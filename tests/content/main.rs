@@ -17,6 +17,7 @@ mod cascades;
 mod groups;
 mod learning;
 mod likes;
+mod markdown;
 mod moderation;
 mod openapi;
 mod pagination;

@@ -15,6 +15,7 @@ pub const TABLES: &[&str] = &[
     "accounts",
     "groups",
     "avatars",
+    "avatar_images",
     "locales",
     "languages",
     "courses",

@@ -4,6 +4,7 @@
 import { busy, confirmDialog, errorMessage, errorState, field, h, loadingState, notify, pageHeader, section, select } from '../dom.js';
 import { formatDateTime, formatDuration, levelName, t } from '../i18n.js';
 import { banStatus, fullName, levelBadge } from './accounts.js';
+import { sessionsSection, setupLinkSection } from './account-access.js';
 
 const BAN_DURATIONS = [3600, 86400, 7 * 86400, 30 * 86400, 0]; // 0: until lifted
 
@@ -136,6 +137,8 @@ function actions(account, ctx, update) {
     withId('email', section(t('account.email_section'), confirmBox)),
     withId('ban', section(t('account.ban_section'), banBox)),
     withId('password', section(t('account.password_section'), passwordForm)),
+    setupLinkSection(account, ctx),
+    sessionsSection(account, ctx),
     withId('delete', section(t('account.delete_section'), deleteForm), 'danger-zone'),
   );
 }

@@ -26,5 +26,6 @@ import groups from './groups.js';
 import reference from './reference.js';
 import audit from './audit.js';
 import notifications from './notifications.js';
+import mail from './mail.js';
 
-export default [dashboard, moderation, content, accounts, account, groups, reference, security, grading, audit, backup, notifications];
+export default [dashboard, moderation, content, accounts, account, groups, reference, security, grading, audit, backup, mail, notifications];
