@@ -566,3 +566,25 @@ fn code_saved_on_an_exercise_without_a_runner_queues_nothing_and_a_run_request_s
     crate::support::assert_invalid(&res, "runner");
     assert_eq!(runs(&w), 0);
 }
+
+#[test]
+fn code_saved_through_the_seed_route_queues_a_run_too() {
+    let Some(w) = world() else { return };
+    let ex = scripted(&w, json!({}));
+    let at = attempt(&w, &w.alice, ex);
+    let res = w.seed(
+        "/exercise/user/code/modify",
+        Some(&w.alice),
+        json!({"user_exercice_id": at, "content": RIGHT}),
+    );
+    crate::support::assert_seed_created(&res, "/exercise/user/code/modify");
+    let runs = w.get(&format!("/api/v1/runs?attempt={at}"), &w.alice);
+    let run = done(&w, &w.alice, runs.body["items"][0]["id"].as_i64().unwrap());
+    assert_eq!(run["verdict"], "passed", "{run}");
+}
+
+#[test]
+fn listing_runs_needs_an_attempt() {
+    let Some(w) = world() else { return };
+    crate::support::assert_invalid(&w.get("/api/v1/runs", &w.alice), "attempt");
+}
