@@ -25,6 +25,16 @@ pub fn stages() -> Vec<Stage<Resource, Hook>> {
     ]
 }
 
+/// The shared state for `config`, and what the stages need done once before serving (the
+/// avatar images of an older version moved into the database).
+pub fn open(config: crate::config::Config) -> Result<App, String> {
+    let app = App::new(config)?;
+    if !app.config.read_only {
+        crate::community::avatars::import_folder(&app.db, &app.config)?;
+    }
+    Ok(app)
+}
+
 /// Rocket's own settings, with Préau's choices on top: no IP header trusted by default (the
 /// client address rule is ours), Rocket's own log off (it prints raw paths and queries, which
 /// can hold passwords and tokens: Préau writes its own lines), body limits.

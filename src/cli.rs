@@ -92,7 +92,7 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), String> {
-    let app = App::new(config)?;
+    let app = app::open(config)?;
     log_info(&format!(
         "database {} (SQLite {})",
         app.config.database.display(),

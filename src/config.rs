@@ -233,7 +233,6 @@ impl Config {
         if !["starttls", "tls", "none"].contains(&self.smtp_security.as_str()) {
             return Err("smtp_security must be starttls, tls or none".into());
         }
-        crate::accounts::reset::check_config(self)?;
         Ok(())
     }
 }

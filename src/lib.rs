@@ -28,6 +28,6 @@ pub use config::Config;
 
 /// The application for `config`, with Rocket's own settings from `Rocket.toml` and `ROCKET_*`.
 pub fn build(config: Config) -> Result<rocket::Rocket<rocket::Build>, String> {
-    let app = App::new(config)?;
+    let app = app::open(config)?;
     Ok(app::build_with(app, app::rocket_figment()))
 }

@@ -1,7 +1,7 @@
 //! The account rules, shared by the REST API and the seed routes: registration, email
 //! confirmation, profile edits, password changes, levels, bans and deletion.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::App;
@@ -398,7 +398,7 @@ pub async fn update_profile(
             if let Some(Some(a)) = avatar_id
                 && before.avatar_id != Some(a)
             {
-                crate::community::avatars::check_choice(tx, id, a)?;
+                avatar_choice(tx, id, a)?;
             }
             let email_changed = matches!(&email, Some(e) if e.as_deref().map(str::to_lowercase) != before.email.as_deref().map(str::to_lowercase));
             tx.execute(
@@ -452,6 +452,32 @@ pub async fn update_profile(
         app.outbox.wake();
     }
     Ok(account)
+}
+
+/// The profile of `account` may show avatar `avatar` if it is one of that account's own, or
+/// one an admin provided (its owner is an admin, or it has no owner any more). Called where
+/// `avatar_id` is validated for every face (`accounts::service::update_profile`).
+fn avatar_choice(conn: &Connection, account: i64, avatar: i64) -> Result<(), ApiError> {
+    let owner: Option<(Option<i64>, Option<i64>)> = conn
+        .query_row(
+            "SELECT a.account_id, o.level FROM avatars a LEFT JOIN accounts o ON o.id = a.account_id
+             WHERE a.id = ?1",
+            [avatar],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match owner {
+        None => Err(ApiError::invalid(
+            "avatar_id",
+            format!("no avatar has id {avatar}"),
+        )),
+        Some((None, _)) | Some((_, Some(3))) => Ok(()),
+        Some((Some(o), _)) if o == account => Ok(()),
+        Some(_) => Err(ApiError::forbidden(
+            "`avatar_id` must name one of your own avatars or one provided by an admin.",
+        )
+        .with("field", "avatar_id")),
+    }
 }
 
 /// Refuses an id that names no row of `table`.

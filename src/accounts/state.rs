@@ -45,13 +45,12 @@ impl App {
     /// Opens the database (creating and migrating it) and prepares the services.
     pub fn new(config: Config) -> Result<App, String> {
         config.check()?;
+        crate::accounts::reset::check_config(&config)?;
         let db = if config.read_only {
             // A follower copy: its secret is the configured one (`check` requires it).
             Db::open_read_only(&config.database, config.pool_size)?
         } else {
-            let db = Db::open(&config.database, config.pool_size)?;
-            crate::community::avatars::import_folder(&db, &config)?;
-            db
+            Db::open(&config.database, config.pool_size)?
         };
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),

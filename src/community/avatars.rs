@@ -155,32 +155,6 @@ fn check_path(
     Ok(())
 }
 
-/// The profile of `account` may show avatar `avatar` if it is one of that account's own, or
-/// one an admin provided (its owner is an admin, or it has no owner any more). Called where
-/// `avatar_id` is validated for every face (`accounts::service::update_profile`).
-pub fn check_choice(conn: &Connection, account: i64, avatar: i64) -> Result<(), ApiError> {
-    let owner: Option<(Option<i64>, Option<i64>)> = conn
-        .query_row(
-            "SELECT a.account_id, o.level FROM avatars a LEFT JOIN accounts o ON o.id = a.account_id
-             WHERE a.id = ?1",
-            [avatar],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    match owner {
-        None => Err(ApiError::invalid(
-            "avatar_id",
-            format!("no avatar has id {avatar}"),
-        )),
-        Some((None, _)) | Some((_, Some(3))) => Ok(()),
-        Some((Some(o), _)) if o == account => Ok(()),
-        Some(_) => Err(ApiError::forbidden(
-            "`avatar_id` must name one of your own avatars or one provided by an admin.",
-        )
-        .with("field", "avatar_id")),
-    }
-}
-
 /// Moves the images of the old avatar folder (`{data_dir}/avatars/`) into the database, at
 /// start. Idempotent: an image already stored is never read again. Every avatar row whose
 /// image is missing is looked for in the folder at each start; the folder's other files (an
