@@ -478,6 +478,48 @@ CREATE TABLE reset_requests (
 ALTER TABLE refresh_tokens ADD COLUMN client_ip TEXT;
 ALTER TABLE refresh_tokens ADD COLUMN user_agent TEXT;
 
+-- version 7
+-- Grading (SPEC 9): what an exercise runs, the queue of runs, proposed grades.
+
+ALTER TABLE languages ADD COLUMN runner TEXT;
+ALTER TABLE exercises ADD COLUMN runner TEXT;
+-- JSON: [{"input", "expected_output", "weight", "hidden"}], checked by the exercise's rules.
+ALTER TABLE exercises ADD COLUMN io_tests TEXT;
+ALTER TABLE exercises ADD COLUMN auto_grade INTEGER NOT NULL DEFAULT 0 CHECK (auto_grade IN (0, 1));
+ALTER TABLE exercises ADD COLUMN cpu_ms INTEGER CHECK (cpu_ms > 0);
+ALTER TABLE exercises ADD COLUMN wall_ms INTEGER CHECK (wall_ms > 0);
+ALTER TABLE exercises ADD COLUMN memory_mb INTEGER CHECK (memory_mb > 0);
+-- The script row (the author's) that holds the logs of runs of an exercise without a script of
+-- its own (I/O tests only): script_logs need a script. Never run.
+ALTER TABLE exercises ADD COLUMN log_script_id INTEGER REFERENCES scripts (id) ON DELETE SET NULL;
+-- 1: proposed by a run, waiting for the exercise's author or staff; 0: given or confirmed by one.
+ALTER TABLE grades ADD COLUMN proposed INTEGER NOT NULL DEFAULT 0 CHECK (proposed IN (0, 1));
+
+-- The queue: a row per run, kept until its attempt goes. `code` is the snapshot judged.
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    attempt_id  INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    exercise_id INTEGER NOT NULL REFERENCES exercises (id) ON DELETE CASCADE,
+    code_id     INTEGER REFERENCES attempt_codes (id) ON DELETE SET NULL,
+    code        TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done')),
+    verdict     TEXT,
+    score       INTEGER,
+    grade_max   INTEGER,
+    tests       TEXT,
+    log_id      INTEGER REFERENCES script_logs (id) ON DELETE SET NULL,
+    cpu_ms      INTEGER,
+    wall_ms     INTEGER,
+    max_rss_kb  INTEGER,
+    created_at  INTEGER NOT NULL,
+    started_at  INTEGER,
+    finished_at INTEGER
+) STRICT;
+CREATE INDEX runs_status ON runs (status, id);
+CREATE INDEX runs_attempt ON runs (attempt_id, id);
+CREATE INDEX runs_account ON runs (account_id, status);
+
 -- version 8
 -- A report keeps what it reported as it was when reported (the evidence stays after the
 -- author's edit) and where it was posted: a comment's post, course or exercise, a forum post's

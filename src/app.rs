@@ -17,6 +17,7 @@ pub fn stages() -> Vec<Stage<Resource, Hook>> {
         crate::ops::stage(),
         crate::content::stage(),
         crate::learning::stage(),
+        crate::grading::stage(),
         crate::community::stage(),
         crate::moderation::stage(),
         crate::admin_ui::stage(),

@@ -98,6 +98,22 @@ pub struct Config {
     pub mail_max_age: i64,
     /// Attempts after which an email not sent is marked failed.
     pub mail_max_attempts: i64,
+    /// Runs judged at once (SPEC 9); default: cores − 1, at least 1.
+    pub grading_concurrency: usize,
+    /// Run submissions even when no safe sandbox can be had (rlimits only). Never on a shared
+    /// server.
+    pub grading_unsafe: bool,
+    /// Runs allowed to wait; past that a save or a run request answers 503 with `Retry-After`.
+    pub grading_queue_max: i64,
+    /// First uid of the runs' pool when Préau runs as root (`.. + grading_concurrency`).
+    pub grading_uid_base: u32,
+    /// The admin's maxima for an exercise's limits.
+    pub grading_max_cpu_ms: i64,
+    pub grading_max_wall_ms: i64,
+    pub grading_max_memory_mb: i64,
+    /// The `preau` binary whose `sandbox-exec` confines runs; default: this executable when it
+    /// is `preau`. Without one, no run is judged (runs stay queued).
+    pub grading_helper: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -145,6 +161,14 @@ impl Default for Config {
             mail_retry_initial: 30,
             mail_max_age: 3 * 24 * 3600,
             mail_max_attempts: 20,
+            grading_concurrency: cores.saturating_sub(1).max(1),
+            grading_unsafe: false,
+            grading_queue_max: 200,
+            grading_uid_base: 4_000_000,
+            grading_max_cpu_ms: 30_000,
+            grading_max_wall_ms: 60_000,
+            grading_max_memory_mb: 1024,
+            grading_helper: None,
         }
     }
 }
@@ -196,6 +220,15 @@ impl Config {
         }
         if self.hash_concurrency == 0 || self.pool_size == 0 {
             return Err("hash_concurrency and pool_size must be at least 1".into());
+        }
+        if self.grading_concurrency == 0 || self.grading_queue_max < 1 {
+            return Err("grading_concurrency and grading_queue_max must be at least 1".into());
+        }
+        if self.grading_max_cpu_ms < 1
+            || self.grading_max_wall_ms < 1
+            || self.grading_max_memory_mb < 1
+        {
+            return Err("the grading_max_* limits must be at least 1".into());
         }
         if !["starttls", "tls", "none"].contains(&self.smtp_security.as_str()) {
             return Err("smtp_security must be starttls, tls or none".into());

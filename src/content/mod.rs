@@ -56,6 +56,9 @@ pub struct Field {
     pub staff_only: bool,
     /// Markdown: rows carry a `<name>_html` companion, rendered on the server and sanitized.
     pub markdown: bool,
+    /// What readers other than the row's author and staff see of this text field (an
+    /// exercise's hidden I/O tests are blanked); `None`: the same as everyone.
+    pub others_see: Option<fn(&str) -> String>,
     pub doc: &'static str,
 }
 
@@ -72,6 +75,7 @@ impl Field {
             default: None,
             staff_only: false,
             markdown: false,
+            others_see: None,
             doc,
         }
     }
@@ -88,6 +92,7 @@ impl Field {
             default: None,
             staff_only: false,
             markdown: false,
+            others_see: None,
             doc,
         }
     }
@@ -101,6 +106,7 @@ impl Field {
             default: None,
             staff_only: false,
             markdown: false,
+            others_see: None,
             doc,
         }
     }
@@ -114,6 +120,7 @@ impl Field {
             default: None,
             staff_only: false,
             markdown: false,
+            others_see: None,
             doc,
         }
     }
@@ -127,6 +134,7 @@ impl Field {
             default: None,
             staff_only: false,
             markdown: false,
+            others_see: None,
             doc,
         }
     }
@@ -152,6 +160,12 @@ impl Field {
 
     pub const fn alias(mut self, aliases: &'static [&'static str]) -> Field {
         self.aliases = aliases;
+        self
+    }
+
+    /// Readers other than the author and staff see `view` of the text.
+    pub const fn others_see(mut self, view: fn(&str) -> String) -> Field {
+        self.others_see = Some(view);
         self
     }
 

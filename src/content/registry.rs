@@ -7,6 +7,8 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use rusqlite::Connection;
 
+use crate::accounts::auth::AuthUser;
+use crate::config::Config;
 use crate::content::{Kind, Resource};
 use crate::http::error::ApiError;
 
@@ -14,6 +16,9 @@ use crate::http::error::ApiError;
 pub enum Hook {
     /// The author edited content that moderation hides (its moderators are told).
     HiddenEdited(fn(&Connection, &'static Resource, i64) -> Result<(), ApiError>),
+    /// A row was created or changed by `user` (grading queues a run when code is saved). An
+    /// error undoes the write.
+    Saved(fn(&Connection, &Config, &'static Resource, i64, &AuthUser) -> Result<(), ApiError>),
 }
 
 /// Cheap to clone: a write's closure takes its own handle.
@@ -78,6 +83,24 @@ impl Registry {
         for hook in &self.0.hooks {
             match hook {
                 Hook::HiddenEdited(f) => f(conn, res, id)?,
+                Hook::Saved(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the hooks for a row created or changed by `user`, inside the write.
+    pub fn saved(
+        &self,
+        conn: &Connection,
+        config: &Config,
+        res: &'static Resource,
+        id: i64,
+        user: &AuthUser,
+    ) -> Result<(), ApiError> {
+        for hook in &self.0.hooks {
+            if let Hook::Saved(f) = hook {
+                f(conn, config, res, id, user)?;
             }
         }
         Ok(())

@@ -230,7 +230,7 @@ async fn run(
                 .db
                 .write(move |tx| {
                     ParentRef::check(parent, tx, viewer)?;
-                    let id = store::create(tx, &app2.config, res, &user, &body)?;
+                    let id = store::create(tx, &app2.config, &registry, res, &user, &body)?;
                     only_known_fields(&body, res)?;
                     store::get(tx, res, viewer, id)
                 })

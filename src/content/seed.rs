@@ -48,7 +48,7 @@ async fn modify<'r>(
             Some(id) => {
                 store::update(tx, &app2.config, &registry, res, &user, id, &body).map(|()| None)
             }
-            None => store::create(tx, &app2.config, res, &user, &body).map(Some),
+            None => store::create(tx, &app2.config, &registry, res, &user, &body).map(Some),
         })
         .await
 }

@@ -118,7 +118,28 @@ pub fn find(
         &sql,
         &[(":id", &id), (":me", &viewer.me), (":staff", &viewer.staff)],
     )?;
-    Ok(rows.into_iter().next().map(|row| with_html(res, row)))
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|row| with_html(res, for_viewer(res, viewer, row))))
+}
+
+/// A row as `viewer` reads it: fields with an `others_see` view show that view to readers other
+/// than the author and staff.
+fn for_viewer(res: &Resource, viewer: Viewer, mut row: Map<String, Value>) -> Map<String, Value> {
+    let author = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
+    if viewer.staff || (author.is_some() && author == Some(viewer.me)) {
+        return row;
+    }
+    for field in res.fields {
+        if let Some(view) = field.others_see
+            && let Some(Value::String(text)) = row.get(field.name)
+        {
+            let seen = view(text);
+            row.insert(field.name.to_owned(), Value::String(seen));
+        }
+    }
+    row
 }
 
 /// A page of rows the viewer may see, newest first, matching `filters` (column, value).
@@ -151,7 +172,7 @@ pub fn list(
     }
     Ok(select(conn, &sql, &params)?
         .into_iter()
-        .map(|row| with_html(res, row))
+        .map(|row| with_html(res, for_viewer(res, viewer, row)))
         .collect())
 }
 
@@ -338,6 +359,7 @@ fn constraint(res: &Resource, e: rusqlite::Error) -> ApiError {
 pub fn create(
     conn: &Connection,
     config: &Config,
+    registry: &Registry,
     res: &'static Resource,
     user: &AuthUser,
     body: &Map<String, Value>,
@@ -377,8 +399,11 @@ pub fn create(
         marks.join(", ")
     );
     let values: Vec<&dyn ToSql> = columns.iter().map(|(_, v)| v as &dyn ToSql).collect();
-    conn.query_row(&sql, &values[..], |r| r.get(0))
-        .map_err(|e| constraint(res, e))
+    let id = conn
+        .query_row(&sql, &values[..], |r| r.get(0))
+        .map_err(|e| constraint(res, e))?;
+    registry.saved(conn, config, res, id, user)?;
+    Ok(id)
 }
 
 /// Loads a row for a write by `user`: 404 when they cannot see it, 403 when they may not
@@ -474,6 +499,7 @@ pub fn update(
     if existing.get("hidden").and_then(Value::as_i64) == Some(1) && owner == Some(user.id) {
         registry.hidden_edited(conn, res, id)?;
     }
+    registry.saved(conn, config, res, id, user)?;
     Ok(())
 }
 

@@ -75,17 +75,21 @@ pub static LANGUAGES: Resource = Resource {
     path: "languages",
     parent: None,
     seed: Some("/course/language/modify"),
-    fields: &[Field::text(
-        "name",
-        NAME_MAX,
-        "A programming language, such as Python.",
-    )],
+    fields: &[
+        Field::text("name", NAME_MAX, "A programming language, such as Python."),
+        Field::text(
+            "runner",
+            NAME_MAX,
+            "The runner of its courses' exercises (`GET /api/v1/runners`).",
+        )
+        .optional(),
+    ],
     owner: None,
     create: Level::Admin,
     moderated: false,
     visible: EVERYONE,
     filters: &[],
-    check: None,
+    check: Some(crate::grading::fields::check_language),
     tag: "reference data",
     within: None,
     reportable: false,
@@ -243,6 +247,42 @@ pub static EXERCISES: Resource = Resource {
         )
         .owned()
         .optional(),
+        Field::text(
+            "runner",
+            NAME_MAX,
+            "A runner of `GET /api/v1/runners`; default: its course's language's.",
+        )
+        .optional(),
+        Field::long_text(
+            "io_tests",
+            CONTENT_MAX,
+            "JSON: `[{input, expected_output, weight, hidden}]`. Members see hidden tests' \
+             weight only.",
+        )
+        .others_see(crate::grading::fields::io_tests_for_members)
+        .optional(),
+        Field::int("auto_grade", 0, 1, "1: a run's grade is confirmed at once.").or(0),
+        Field::int(
+            "cpu_ms",
+            1,
+            3_600_000,
+            "CPU limit (default 5000), within the server's maximum.",
+        )
+        .optional(),
+        Field::int(
+            "wall_ms",
+            1,
+            3_600_000,
+            "Wall-clock limit (default 10000), within the server's maximum.",
+        )
+        .optional(),
+        Field::int(
+            "memory_mb",
+            1,
+            65_536,
+            "Memory limit (default 256), within the server's maximum.",
+        )
+        .optional(),
     ],
     owner: Some("account_id"),
     create: Level::Member,
@@ -255,7 +295,7 @@ pub static EXERCISES: Resource = Resource {
         ("author", "account_id"),
         ("status", "status"),
     ],
-    check: Some(check_grade_max),
+    check: Some(check_exercise),
     tag: "exercises",
     within: Some("course_id"),
     reportable: true,
@@ -393,6 +433,17 @@ fn check_grade(
         ));
     }
     Ok(())
+}
+
+/// An exercise's rules: its grade ceiling, then its grading fields.
+fn check_exercise(
+    conn: &Connection,
+    user: &AuthUser,
+    exercise: &Map<String, Value>,
+    config: &Config,
+) -> Result<(), ApiError> {
+    check_grade_max(conn, user, exercise, config)?;
+    crate::grading::fields::check_exercise(conn, user, exercise, config)
 }
 
 /// An exercise's `grade_max` stays at or above the grades already given on it.

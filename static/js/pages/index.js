@@ -18,6 +18,7 @@ import dashboard from './dashboard.js';
 import accounts from './accounts.js';
 import account from './account.js';
 import security from './security.js';
+import grading from './grading.js';
 import backup from './backup.js';
 import moderation from './moderation.js';
 import content from './content.js';
@@ -27,4 +28,4 @@ import audit from './audit.js';
 import notifications from './notifications.js';
 import mail from './mail.js';
 
-export default [dashboard, moderation, content, accounts, account, groups, reference, security, audit, backup, mail, notifications];
+export default [dashboard, moderation, content, accounts, account, groups, reference, security, grading, audit, backup, mail, notifications];
