@@ -137,6 +137,7 @@ pub fn io_tests_for_members(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
