@@ -331,6 +331,11 @@ export async function render(main, { id }) {
       return;
     }
     const latest = [...runs].sort((a, b) => b.id - a.id)[0];
+    if (!latest) {
+      // A save queues a run only when the exercise has tests: without them, a teacher grades.
+      runArea.replaceChildren(h('p', { class: 'notice', id: 'grading-none' }, t('run.none')));
+      return;
+    }
     const again = h('button', { type: 'button', class: 'button', id: 'run-again' }, t('run.again'));
     again.addEventListener('click', () =>
       busy(again, async () => {
@@ -344,7 +349,6 @@ export async function render(main, { id }) {
     );
     const view = h('div', {});
     runArea.replaceChildren(view, again);
-    if (!latest) return;
     const final = await follow(latest, (run) => view.replaceChildren(runView(run, exercise, logs)), controller.signal);
     if (final.status === 'done') showGrade().catch(() => {});
   };
