@@ -527,3 +527,5 @@ CREATE INDEX runs_account ON runs (account_id, status);
 ALTER TABLE reports ADD COLUMN evidence TEXT;
 ALTER TABLE reports ADD COLUMN thread_type TEXT;
 ALTER TABLE reports ADD COLUMN thread_id INTEGER;
+-- The confirmation of a report keeps that text in the audit log too.
+ALTER TABLE audit_log ADD COLUMN evidence TEXT;

@@ -420,12 +420,7 @@ pub async fn confirm(
                         notifications::send(tx, reporter, &Notice { kind: "report_confirmed", message, report_id: Some(id), target })?;
                     }
                     // The audit entry keeps the reported text beside the decision.
-                    let detail = match (&result, &report.evidence) {
-                        (Some(r), Some(e)) => Some(format!("{r} — reported text: {e}")),
-                        (None, Some(e)) => Some(format!("reported text: {e}")),
-                        (r, None) => r.clone(),
-                    };
-                    audit::record(tx, moderator, "report_confirm", &report.target_type, report.target_id, detail.as_deref())?;
+                    audit::record_with_evidence(tx, moderator, "report_confirm", (&report.target_type, report.target_id), result.as_deref(), report.evidence.as_deref())?;
                     Ok(Transition { report: get(tx, id)?, changed: true, message: "Report confirmed: the content is hidden.".into() })
                 }
                 ReportStatus::Confirmed => unchanged(report, "This report was already confirmed."),

@@ -58,7 +58,7 @@ fn a_report_keeps_the_text_as_reported_and_where_it_was_posted() {
         .app
         .db()
         .query_row(
-            "SELECT detail FROM audit_log WHERE action = 'report_confirm' AND target_id = ?1",
+            "SELECT evidence FROM audit_log WHERE action = 'report_confirm' AND target_id = ?1",
             [comment],
             |r| r.get(0),
         )
