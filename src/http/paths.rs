@@ -46,6 +46,13 @@ pub fn face_of(path: &str) -> Face {
 /// the login route to someone, so every decision about a path is made on these, never on the
 /// raw text.
 fn routed_segments(path: &str) -> Vec<String> {
+    segments_of(path, true)
+}
+
+/// The segments of [`routed_segments`], with `..` kept as a segment when `resolve` is false:
+/// a secret tail is looked for both ways, since `/login/../S3cret` must not come out as
+/// `/S3cret`.
+fn segments_of(path: &str, resolve: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in path.split('/') {
         let decoded = rocket::http::RawStr::new(raw)
@@ -54,7 +61,7 @@ fn routed_segments(path: &str) -> Vec<String> {
         let segment = decoded.split(';').next().unwrap_or_default();
         match segment {
             "" | "." => {}
-            ".." => {
+            ".." if resolve => {
                 out.pop();
             }
             s => out.push(s.to_owned()),
@@ -81,14 +88,17 @@ fn looks_like_a_token(segment: &str) -> bool {
 /// `***`.
 pub fn public_path(path: &str) -> String {
     let segments = routed_segments(path);
+    let unresolved = segments_of(path, false);
     for prefix in SECRET_TAILS {
         let wanted: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
-        if segments.len() > wanted.len()
-            && wanted
-                .iter()
-                .zip(&segments)
-                .all(|(w, s)| s.eq_ignore_ascii_case(w))
-        {
+        let holds_secret = |segments: &[String]| {
+            segments.len() > wanted.len()
+                && wanted
+                    .iter()
+                    .zip(segments)
+                    .all(|(w, s)| s.eq_ignore_ascii_case(w))
+        };
+        if holds_secret(&segments) || holds_secret(&unresolved) {
             return prefix.trim_end_matches('/').to_owned();
         }
     }
@@ -162,6 +172,8 @@ mod tests {
             "/x/../login/alice/S3cret!",
             "/login/./alice/S3cret!",
             "/LoGiN;jsessionid=1/alice/S3cret!",
+            "/login/../S3cret!",
+            "/login/alice/../../S3cret!",
         ] {
             assert_eq!(public_path(raw), "/login", "{raw}");
         }
