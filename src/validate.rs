@@ -91,6 +91,14 @@ pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(value)
 }
 
+/// Like [`email`], but an empty or absent value is `None`.
+pub fn optional_email(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => email(field, v).map(Some),
+    }
+}
+
 /// A past date written `YYYY-MM-DD`.
 pub fn birthdate(field: &str, value: &str) -> Result<String, ApiError> {
     let date = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")

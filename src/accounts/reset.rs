@@ -536,12 +536,7 @@ async fn invite(
 ) -> Result<Created<Json<Invited>>, ApiError> {
     let b = body.0;
     let username = validate::username(&b.username)?;
-    let email = b
-        .email
-        .as_deref()
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| validate::email("email", e))
-        .transpose()?;
+    let email = validate::optional_email("email", b.email.as_deref())?;
     let firstname = validate::optional_text("firstname", b.firstname.as_deref(), model::NAME_MAX)?;
     let lastname = validate::optional_text("lastname", b.lastname.as_deref(), model::NAME_MAX)?;
     let account_locale = parse_locale(b.locale.as_deref())?;

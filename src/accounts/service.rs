@@ -76,12 +76,7 @@ fn count_email_taken<T>(app: &App, key: &str, result: Result<T, ApiError>) -> Re
 /// Registers an account from `ip` (the key of its "email taken" answers).
 pub async fn register(app: &App, r: Registration, ip: &str) -> Result<Registered, ApiError> {
     let username = validate::username(&r.username)?;
-    let email = r
-        .email
-        .as_deref()
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| validate::email("email", e))
-        .transpose()?;
+    let email = validate::optional_email("email", r.email.as_deref())?;
     let firstname = validate::optional_text("firstname", r.firstname.as_deref(), model::NAME_MAX)?;
     let lastname = validate::optional_text("lastname", r.lastname.as_deref(), model::NAME_MAX)?;
     let birthdate = r
