@@ -59,7 +59,7 @@ pub fn check_config(c: &Config) -> Result<(), String> {
 
 /// The language of the server when neither the account nor the request names one.
 pub fn default_locale(app: &App) -> Locale {
-    Locale::parse(&app.config.default_locale).unwrap_or(Locale::En)
+    Locale::default_of(&app.config)
 }
 
 /// Whether self-registration (every face: REST, `/auth/register`, seed `/register`) may

@@ -15,7 +15,7 @@ use crate::http::error::ApiError;
 /// Something a stage does when content changes. Hooks run inside the write's transaction.
 pub enum Hook {
     /// The author edited content that moderation hides (its moderators are told).
-    HiddenEdited(fn(&Connection, &'static Resource, i64) -> Result<(), ApiError>),
+    HiddenEdited(fn(&Connection, &Config, &'static Resource, i64) -> Result<(), ApiError>),
     /// A row was created or changed by `user` (grading queues a run when code is saved). An
     /// error undoes the write.
     Saved(fn(&Connection, &Config, &'static Resource, i64, &AuthUser) -> Result<(), ApiError>),
@@ -77,12 +77,13 @@ impl Registry {
     pub fn hidden_edited(
         &self,
         conn: &Connection,
+        config: &Config,
         res: &'static Resource,
         id: i64,
     ) -> Result<(), ApiError> {
         for hook in &self.0.hooks {
             match hook {
-                Hook::HiddenEdited(f) => f(conn, res, id)?,
+                Hook::HiddenEdited(f) => f(conn, config, res, id)?,
                 Hook::Saved(_) => {}
             }
         }

@@ -497,7 +497,7 @@ pub fn update(
         .and_then(|o| existing.get(o))
         .and_then(Value::as_i64);
     if existing.get("hidden").and_then(Value::as_i64) == Some(1) && owner == Some(user.id) {
-        registry.hidden_edited(conn, res, id)?;
+        registry.hidden_edited(conn, config, res, id)?;
     }
     registry.saved(conn, config, res, id, user)?;
     Ok(())
