@@ -585,7 +585,7 @@ async fn invite(
 
 // ---- the page the link opens -----------------------------------------------------------
 
-const RESET_PAGE: &str = include_str!("../../static/reset.html");
+const RESET_PAGE: &str = include_str!("../../static/admin/reset.html");
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub struct Page(&'static str);
