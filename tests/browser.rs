@@ -1300,6 +1300,95 @@ async fn failed_mail_is_retried_from_the_mail_page_and_setup_links_are_made_on_t
     .await;
 }
 
+/// Issue 15: an admin creates an account in a class from the accounts page (no password: a
+/// setup link), sees the group by name in the list, filters by a parent group (its sub-groups
+/// included), and moves the account to another group from its page.
+#[tokio::test]
+async fn an_admin_creates_an_account_in_a_group_and_moves_it() {
+    browser_test(|ui| async move {
+        let token = ui.admin_token().await;
+        let school = ui
+            .server
+            .create(&token, "/api/v1/groups", json!({"name": "Lycée Hugo"}))
+            .await;
+        let class = ui
+            .server
+            .create(
+                &token,
+                "/api/v1/groups",
+                json!({"name": "2nde A", "parent_id": school}),
+            )
+            .await;
+        let other = ui
+            .server
+            .create(&token, "/api/v1/groups", json!({"name": "Club info"}))
+            .await;
+
+        ui.sign_in_as_admin().await;
+        ui.goto("/admin/accounts").await;
+        ui.settled().await;
+        ui.click("#new-account-open").await;
+        ui.type_into("#new-account-form input[name=username]", "zoe.martin")
+            .await;
+        ui.type_into("#new-account-form input[name=firstname]", "Zoé")
+            .await;
+        ui.type_into("#new-account-form input[name=lastname]", "Martin")
+            .await;
+        ui.find("#new-account-form select[name=group_id]")
+            .await
+            .select_by_value(&class.to_string())
+            .await
+            .expect("choose the class");
+        ui.click("#new-account-form button[type=submit]").await;
+        ui.until(
+            "the setup link is shown",
+            "document.querySelector('#new-account-link')?.value.includes('/reset?token=')",
+        )
+        .await;
+        // The new account is in the list, its group named by its place in the tree.
+        ui.text_of(".data-table", "zoe.martin").await;
+        ui.text_of(".data-table", "Lycée Hugo › 2nde A").await;
+
+        // Filtering by the school finds the member of its class.
+        ui.find("#account-search select[name=group]")
+            .await
+            .select_by_value(&school.to_string())
+            .await
+            .expect("choose the school");
+        ui.click("#account-search button[type=submit]").await;
+        ui.settled().await;
+        ui.text_of(".data-table", "zoe.martin").await;
+
+        let (status, list) = ui
+            .server
+            .api("GET", "/api/v1/accounts?q=zoe.martin", Some(&token), None)
+            .await;
+        assert_eq!(status, 200);
+        let account = &list["items"][0];
+        assert_eq!(account["group_id"], json!(class), "{list}");
+        assert_eq!(account["must_set_password"], json!(true), "{list}");
+        let id = account["id"].as_i64().unwrap();
+
+        ui.goto(&format!("/admin/accounts/{id}")).await;
+        ui.settled().await;
+        ui.text_of("#account-group", "Lycée Hugo › 2nde A").await;
+        ui.find("#group-form select[name=group_id]")
+            .await
+            .select_by_value(&other.to_string())
+            .await
+            .expect("choose the club");
+        ui.click("#group-form button[type=submit]").await;
+        ui.text_of("#toasts", "Group: Club info.").await;
+        let (_, account) = ui
+            .server
+            .api("GET", &format!("/api/v1/accounts/{id}"), Some(&token), None)
+            .await;
+        assert_eq!(account["group_id"], json!(other), "{account}");
+        ui.screenshots("account-create").await;
+    })
+    .await;
+}
+
 /// Issue 16: the page a setup link opens sets the password, and the member signs in with it.
 #[tokio::test]
 async fn the_reset_page_of_a_setup_link_sets_the_password() {

@@ -500,6 +500,8 @@ pub struct InviteBody {
     pub level: Option<Level>,
     /// `fr` or `en`: the language of the account's emails.
     pub locale: Option<String>,
+    /// The group (class) the account belongs to.
+    pub group_id: Option<i64>,
     /// Also email the setup link (when an email is given).
     #[serde(default)]
     pub send_email: bool,
@@ -554,16 +556,24 @@ async fn invite(
         email_confirmed: true,
     };
     let actor = admin.0.id;
-    let (app2, send_email) = (app.inner().clone(), b.send_email);
+    let (app2, send_email, group) = (app.inner().clone(), b.send_email, b.group_id);
     let fallback = locale.0.unwrap_or_else(|| default_locale(app));
     // The account and its first link in one transaction: no invite without a way in.
     let (account, setup) = app
         .db
         .write(move |tx| {
+            if let Some(group) = group {
+                let exists = tx
+                    .query_row("SELECT 1 FROM groups WHERE id = ?1", [group], |_| Ok(()))
+                    .optional()?;
+                if exists.is_none() {
+                    return Err(ApiError::invalid("group_id", format!("no group with id {group} exists")));
+                }
+            }
             let id = model::insert(tx, &new, crate::db::now_ms())?;
             tx.execute(
-                "UPDATE accounts SET must_set_password = 1, locale = ?2 WHERE id = ?1",
-                params![id, account_locale.map(Locale::as_str)],
+                "UPDATE accounts SET must_set_password = 1, locale = ?2, group_id = ?3 WHERE id = ?1",
+                params![id, account_locale.map(Locale::as_str), group],
             )?;
             audit::record(tx, actor, "invite", "account", id, Some(&new.username))?;
             let account = model::get(tx, id)?;

@@ -110,7 +110,11 @@ fn the_api_the_admin_ui_and_the_seed_routes_keep_their_paths() {
     let res = app.get("/admin/js/app.js").dispatch();
     assert_eq!(res.status(), Status::Ok);
     // The admin UI serves its own files only, not the member app's nor the vendored bundles.
-    for path in ["/admin/app/index.html", "/admin/app/js/main.js", "/admin/vendor/README.md"] {
+    for path in [
+        "/admin/app/index.html",
+        "/admin/app/js/main.js",
+        "/admin/vendor/README.md",
+    ] {
         let res = common::RequestExt::fetch(app.get(path));
         res.assert_error(404, 404, 1404);
     }
