@@ -75,7 +75,8 @@ def main() -> int:
     pre = bench.Preau(binary, work, {"PREAU_GRADING_QUEUE_MAX": str(args.runs + 50)})
     try:
         pre.setup()
-        pre.add_posts(1000 if args.quick else 10_000)
+        posts = 1000 if args.quick else 10_000
+        pre.add_posts(posts)
         pre.server.start()
         t = pre.target()
         pre.check(t)
@@ -140,7 +141,7 @@ def main() -> int:
         + f"; load before {load_before}, after {load_after}.",
         f"{args.runs} runs saved by {args.members} members (about 1 s of CPU each, bubblewrap sandbox, "
         "default `grading_concurrency`); view: oha, 50 connections, "
-        f"{args.duration:g} s, 10,000 posts.",
+        f"{args.duration:g} s, {posts:,} posts.",
         "",
         "| view | req/s | p50 ms | p99 ms |",
         "|---|---|---|---|",
