@@ -1174,3 +1174,74 @@ async fn the_exercise_page_follows_a_run_to_its_per_test_results() {
     })
     .await;
 }
+
+/// Issue 16: the profile lists where the member is signed in, the current session marked, and
+/// ends another one from there: that session's token stops working at once.
+#[tokio::test]
+async fn the_profile_lists_the_sessions_and_ends_another_one() {
+    browser_test(|ui| async move {
+        // A session opened elsewhere (another device), through the API.
+        let elsewhere = ui.server.token(MEMBER, MEMBER_PASSWORD).await;
+        let (status, sessions) = ui
+            .server
+            .api("GET", "/api/v1/me/sessions", Some(&elsewhere), None)
+            .await;
+        assert_eq!(status, 200, "{sessions}");
+        let before = sessions.as_array().expect("a list").len();
+        let there = sessions
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["current"] == true))
+            .and_then(|s| s["id"].as_i64())
+            .expect("the API marks the session it is asked with");
+
+        ui.goto("/sign-in").await;
+        ui.type_into("#sign-in-form input[name=login]", MEMBER)
+            .await;
+        ui.type_into("#sign-in-form input[name=password]", MEMBER_PASSWORD)
+            .await;
+        ui.click("#sign-in-form button[type=submit]").await;
+        ui.until(
+            "the courses page",
+            "document.body.dataset.page === 'courses' && document.body.dataset.ready === 'true'",
+        )
+        .await;
+        ui.goto("/profile").await;
+        // Those opened before, and the page's own.
+        let rows = before + 1;
+        ui.until(
+            "every session",
+            &format!("document.querySelectorAll('#sessions tr.session').length === {rows}"),
+        )
+        .await;
+        ui.text_of("#sessions tr.session-current", "This device")
+            .await;
+        ui.text_of("#sessions", "127.0.0.1").await;
+        ui.find("#export-data").await;
+        ui.axe("profile-sessions").await;
+
+        ui.click(&format!("#sessions button[data-session='{there}']"))
+            .await;
+        ui.text_of("#toasts", "That session is ended.").await;
+        ui.until(
+            "one session fewer",
+            &format!(
+                "document.querySelectorAll('#sessions tr.session').length === {}",
+                rows - 1
+            ),
+        )
+        .await;
+        let (status, body) = ui
+            .server
+            .api("GET", "/api/v1/me", Some(&elsewhere), None)
+            .await;
+        assert_eq!(status, 401, "the ended session's token is refused: {body}");
+        // The page's own session goes on.
+        ui.goto("/profile").await;
+        ui.until(
+            "the current session",
+            "document.querySelectorAll('#sessions tr.session-current').length === 1",
+        )
+        .await;
+    })
+    .await;
+}
