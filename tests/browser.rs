@@ -1367,7 +1367,7 @@ async fn an_admin_creates_an_account_in_a_group_and_moves_it() {
         let account = &list["items"][0];
         assert_eq!(account["group_id"], json!(class), "{list}");
         assert_eq!(account["must_set_password"], json!(true), "{list}");
-        let id = account["id"].as_i64().unwrap();
+        let id = account["id"].as_i64().expect("the new account's id");
 
         ui.goto(&format!("/admin/accounts/{id}")).await;
         ui.settled().await;
