@@ -171,6 +171,27 @@ async fn events(app: &State<App>, user: AuthUser, id: i64) -> Result<EventStream
     })
 }
 
+/// The exercise's author or staff may re-run it and follow the re-run; to anyone else (and
+/// for a missing exercise) it is not found.
+fn author_or_staff(
+    c: &rusqlite::Connection,
+    id: i64,
+    me: i64,
+    staff: bool,
+) -> Result<(), ApiError> {
+    let author: Option<i64> = c
+        .query_row(
+            "SELECT account_id FROM exercises WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match author {
+        Some(a) if a == me || staff => Ok(()),
+        _ => Err(ApiError::not_found(&format!("The exercise {id}"))),
+    }
+}
+
 /// Queue the latest submission of every member again (after the script changed): the
 /// exercise's author or staff. Answers the number queued; `GET` on the same path follows them.
 #[utoipa::path(post, path = "/api/v1/exercises/{id}/rerun", tag = "grading", security(("bearer" = [])),
@@ -188,13 +209,7 @@ async fn rerun(
     let runs = app
         .db
         .write(move |tx| {
-            let author: Option<i64> = tx
-                .query_row("SELECT account_id FROM exercises WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?;
-            match author {
-                Some(a) if a == me || staff => {}
-                _ => return Err(ApiError::not_found(&format!("The exercise {id}"))),
-            }
+            author_or_staff(tx, id, me, staff)?;
             // The latest code of each member on this exercise.
             let mut stmt = tx.prepare(
                 "SELECT c.attempt_id, c.id, c.content FROM attempt_codes c
@@ -236,13 +251,7 @@ async fn rerun_progress(
     let states = app
         .db
         .read(move |c| {
-            let author: Option<i64> = c
-                .query_row("SELECT account_id FROM exercises WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?;
-            match author {
-                Some(a) if a == me || staff => {}
-                _ => return Err(ApiError::not_found(&format!("The exercise {id}"))),
-            }
+            author_or_staff(c, id, me, staff)?;
             // SQLite gives the bare columns of the row that holds MAX(c.id).
             let mut stmt = c.prepare_cached(
                 "WITH latest AS (
