@@ -137,3 +137,43 @@ fn a_check_needs_a_correction_and_something_to_test_against_and_the_author() {
     assert_eq!(check(&w, &w.bob, 99999).status, 404);
     assert_eq!(w.app.count("runs"), 0);
 }
+
+#[test]
+fn a_runs_regrade_never_wipes_the_teachers_comment() {
+    let Some(w) = world() else { return };
+    let ex = exercise(&w, Some(RIGHT), true);
+    w.approve("exercises", ex);
+    let attempt = w.create("/api/v1/attempts", &w.alice, json!({"exercise_id": ex}));
+    let save = |code: &str| {
+        w.create(
+            &format!("/api/v1/attempts/{attempt}/code"),
+            &w.alice,
+            json!({"content": code}),
+        );
+        let runs = w.get(&format!("/api/v1/runs?attempt={attempt}"), &w.alice);
+        done(&w, &w.alice, runs.body["items"][0]["id"].as_i64().unwrap())
+    };
+    save(WRONG);
+    let grade = w
+        .app
+        .scalar("SELECT id FROM grades WHERE account_id = ?1", [w.alice.id]);
+    assert_eq!(w.value("grades", "proposed", grade), json!(1));
+    let r = w.patch(
+        &format!("/api/v1/grades/{grade}"),
+        &w.bob,
+        json!({"comment": "Check the sign"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(w.value("grades", "proposed", grade), json!(0));
+    let run = save(RIGHT);
+    assert_eq!(run["verdict"], json!("passed"));
+    assert_eq!(w.value("grades", "comment", grade), json!("Check the sign"));
+    assert_eq!(w.value("grades", "value", grade), json!(0));
+    let seen = w.get(&format!("/api/v1/grades/{grade}"), &w.alice);
+    assert_eq!(
+        seen.body["comment_html"],
+        json!("<p>Check the sign</p>\n"),
+        "{}",
+        seen.text
+    );
+}

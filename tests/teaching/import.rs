@@ -247,3 +247,35 @@ fn the_importer_makes_a_new_setup_link_for_accounts_it_imported_only() {
     );
     assert_eq!(admin.status, 201, "{}", admin.text);
 }
+
+#[test]
+fn send_email_queues_each_link_for_rows_with_an_email() {
+    let w = World::new();
+    let g = groups(&w);
+    let r = import(
+        &w,
+        &w.moderator,
+        g.class,
+        json!({"csv": "username,email\nwithmail,pupil@school.example\nnomail,\n", "send_email": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["created"][0]["emailed"], json!(true));
+    assert_eq!(r.body["created"][1]["emailed"], json!(false));
+    let id = r.body["created"][0]["account"]["id"].as_i64().unwrap();
+    let queued = w.app.scalar(
+        "SELECT COUNT(*) FROM mail_outbox WHERE account_id = ?1 AND recipient = 'pupil@school.example'",
+        [id],
+    );
+    assert_eq!(queued, 1);
+    // The link is in the letter, never in the log of the import's audit entry.
+    let detail: String = w
+        .app
+        .db()
+        .query_row(
+            "SELECT detail FROM audit_log WHERE action = 'import'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!detail.contains("token"), "{detail}");
+}
