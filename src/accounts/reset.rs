@@ -495,8 +495,9 @@ pub async fn setup_link(
     Ok(made)
 }
 
-/// Make a single-use link with which the account chooses its password (admins), to hand
-/// over when there is no SMTP, instead of typing a password for them.
+/// Make a single-use link with which the account chooses its password (admins, and the
+/// moderator who imported the account), to hand over when there is no SMTP, instead of typing a
+/// password for them.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/setup-link", tag = "accounts", params(("id" = i64, Path, minimum = 1)),
     request_body = Option<SetupLinkBody>, security(("bearer" = [])),
     responses((status = 201, body = SetupLink), (status = "4XX", body = crate::http::error::ErrorBody)))]
