@@ -315,7 +315,8 @@ export async function render(main, { id }) {
         time(grade.updated_at || grade.created_at),
       ),
       // The teacher's comment: the server's sanitized Markdown, else the text as text.
-      grade.comment ? h('div', { class: 'grade-comment', id: 'grade-comment' }, h('h3', {}, t('exercise.teacher_comment')), rich(grade, 'comment')) : null,
+      // (`replaceChildren` would write a null as the text "null": an empty string instead.)
+      grade.comment ? h('div', { class: 'grade-comment', id: 'grade-comment' }, h('h3', {}, t('exercise.teacher_comment')), rich(grade, 'comment')) : '',
     );
     // The log of the run that justified the grade: the run's JSON carries it.
     if (grade.log_id && attempt) {

@@ -56,12 +56,17 @@ function crumbs(...items) {
   return h('p', { class: 'breadcrumb' }, link('/teach', {}, t('nav.teaching')), items.map((item) => [' › ', item]));
 }
 
+/** Fills the page; null and false children are skipped (`replaceChildren` would write "null"). */
+function show(main, ...nodes) {
+  main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined && n !== false));
+}
+
 function heading(title) {
   return h('h1', { tabindex: '-1' }, title);
 }
 
 function failed(main, title, error, retry) {
-  main.replaceChildren(heading(title), errorState(error, retry));
+  show(main, heading(title), errorState(error, retry));
 }
 
 function personName(account) {
@@ -90,7 +95,7 @@ function parseTests(value) {
 
 async function home(main) {
   const me = api.currentUser();
-  main.replaceChildren(heading(t('teach.title')), loadingState());
+  show(main, heading(t('teach.title')), loadingState());
   let courses;
   let exercises;
   try {
@@ -135,7 +140,7 @@ async function home(main) {
         ),
       )
     : emptyState(t('teach.no_exercises'));
-  main.replaceChildren(
+  show(main, 
     heading(t('teach.title')),
     h('p', { class: 'hint' }, t('teach.intro')),
     tools,
@@ -148,7 +153,7 @@ async function home(main) {
 
 async function courseEditor(main, id) {
   const title = id ? t('teach.edit_course') : t('teach.new_course');
-  main.replaceChildren(heading(title), loadingState());
+  show(main, heading(title), loadingState());
   let course = null;
   let reference;
   let groupRows;
@@ -186,8 +191,10 @@ async function courseEditor(main, id) {
       content: content.value,
       locale_id: Number(locale.value),
       language_id: language.value ? Number(language.value) : null,
-      group_id: group.value ? Number(group.value) : null,
     };
+    // `group_id` (the class it is for) is sent when chosen, or to clear one the course has.
+    if (group.value) body.group_id = Number(group.value);
+    else if (course && 'group_id' in course) body.group_id = null;
     busy(save, async () => {
       try {
         const saved = course ? await api.patch(`/courses/${course.id}`, body) : await api.post('/courses', body);
@@ -215,7 +222,7 @@ async function courseEditor(main, id) {
       h('p', {}, link(`/teach/exercises/new?course=${course.id}`, { class: 'button', id: 'new-exercise-here' }, t('teach.new_exercise'))),
     );
   }
-  main.replaceChildren(
+  show(main, 
     crumbs(course ? course.title : t('teach.new_course')),
     heading(title),
     course?.status && course.status !== 'approved' ? h('p', { class: 'notice' }, t('teach.pending', { status: t(`status.${course.status}`) || course.status })) : null,
@@ -281,7 +288,7 @@ function checkSummary(check) {
 async function exerciseEditor(main, id, query) {
   const title = id ? t('teach.edit_exercise') : t('teach.new_exercise');
   const me = api.currentUser();
-  main.replaceChildren(heading(title), loadingState());
+  show(main, heading(title), loadingState());
   let exercise = null;
   let script = null;
   let correction = null;
@@ -360,7 +367,7 @@ async function exerciseEditor(main, id, query) {
     ),
     h('div', { class: 'form-actions' }, save, exercise ? link(`/exercises/${exercise.id}`, { class: 'button button-quiet' }, t('teach.view')) : null, exercise ? link(`/teach/exercises/${exercise.id}/submissions`, { class: 'button button-quiet' }, t('teach.submissions')) : null),
   );
-  main.replaceChildren(
+  show(main, 
     crumbs(exercise ? exercise.title : t('teach.new_exercise')),
     heading(title),
     exercise?.status && exercise.status !== 'approved' ? h('p', { class: 'notice' }, t('teach.pending', { status: t(`status.${exercise.status}`) || exercise.status })) : null,
@@ -445,7 +452,7 @@ async function exerciseEditor(main, id, query) {
 
 async function submissions(main, id, query) {
   const title = t('teach.submissions_title');
-  main.replaceChildren(heading(title), loadingState());
+  show(main, heading(title), loadingState());
   let exercise;
   let groupRows;
   try {
@@ -537,7 +544,8 @@ async function submissions(main, id, query) {
       event.preventDefault();
       busy(confirm, async () => {
         try {
-          const body = { value: Number(value.value), comment: comment.value };
+          const body = { value: Number(value.value) };
+          if (comment.value.trim() || item.grade?.comment) body.comment = comment.value;
           if (item.grade) await api.patch(`/grades/${item.grade.id}`, body);
           else await api.post('/grades', { account_id: item.account.id, exercise_id: exercise.id, ...body, ...(item.run?.log_id ? { log_id: item.run.log_id } : {}) });
           notify(t('teach.grade_saved', { name }));
@@ -591,7 +599,7 @@ async function submissions(main, id, query) {
     }),
   );
 
-  main.replaceChildren(
+  show(main, 
     crumbs(link(`/teach/exercises/${exercise.id}`, {}, exercise.title)),
     heading(t('teach.submissions_of', { title: exercise.title })),
     h('div', { class: 'filters' }, h('div', { class: 'field' }, h('label', { for: 'submissions-group' }, t('teach.group')), filter), h('div', { class: 'form-actions' }, rerun)),
@@ -611,7 +619,7 @@ async function submissions(main, id, query) {
 
 async function gradebook(main, query) {
   const title = t('teach.gradebook');
-  main.replaceChildren(heading(title), loadingState());
+  show(main, heading(title), loadingState());
   let groupRows;
   try {
     groupRows = await groups();
@@ -633,7 +641,7 @@ async function gradebook(main, query) {
   modeSelect.addEventListener('change', go);
   const area = h('div', { id: 'gradebook', class: 'table-wrap' });
   const download = h('button', { type: 'button', class: 'button', id: 'gradebook-csv', disabled: !groupId }, t('teach.download_csv'));
-  main.replaceChildren(
+  show(main, 
     crumbs(t('teach.gradebook')),
     heading(title),
     h('div', { class: 'filters' }, field(t('teach.group'), pick), field(t('teach.mode'), modeSelect), h('div', { class: 'form-actions' }, download)),
@@ -775,7 +783,7 @@ function setupSheet(answer, groupName) {
 
 async function classImport(main) {
   const title = t('teach.import');
-  main.replaceChildren(heading(title), loadingState());
+  show(main, heading(title), loadingState());
   let groupRows;
   try {
     groupRows = await groups();
@@ -847,7 +855,7 @@ async function classImport(main) {
       run.disabled = true;
     }),
   );
-  main.replaceChildren(crumbs(title), heading(title), h('p', { class: 'hint no-print' }, t('teach.import_intro')), form, out);
+  show(main, crumbs(title), heading(title), h('p', { class: 'hint no-print' }, t('teach.import_intro')), form, out);
 }
 
 // ------------------------------------------------------------------ the router's entry
