@@ -861,7 +861,7 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         ui.click("#add-test").await;
         let rows = ui.browser.find_all(Locator::Css("#io-tests tbody tr")).await.expect("the test rows");
         assert_eq!(rows.len(), 2);
-        for (row, (input, output, hidden)) in rows.iter().zip([("2 3", "5", false), ("10 -4 1", "7", true)]) {
+        for (row, (input, output, hidden)) in rows.iter().zip([("2 3", "5", false), ("10 -4 1", "8", true)]) {
             row.find(Locator::Css(".io-input")).await.expect("input").send_keys(input).await.expect("typing");
             row.find(Locator::Css(".io-expected")).await.expect("expected").send_keys(output).await.expect("typing");
             if hidden {
@@ -878,13 +878,33 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         assert!(row["correction_id"].as_i64().is_some(), "the correction is saved: {row}");
         let tests: Value = row["io_tests"].as_str().map(|t| serde_json::from_str(t).expect("JSON tests")).unwrap_or_else(|| row["io_tests"].clone());
         assert_eq!(tests[1]["input"], "10 -4 1");
+        assert_eq!(tests[1]["expected_output"], "8");
         assert_eq!(tests[1]["hidden"], true);
+        // A typo in the hidden test's expected output (10 - 4 + 1 is 7): the check says
+        // plainly that the correction fails its own tests; once fixed, that it passes.
         if graded {
             ui.click("#check-correction").await;
-            ui.until("the check", "document.querySelector('#check-summary[data-verdict]')").await;
-            assert_eq!(ui.run("return document.querySelector('#check-summary').dataset.verdict;").await, json!("passed"));
-            ui.text_of("#check-summary", "passes all its tests").await;
+            ui.until("the failed check", "document.querySelector('#check-summary')?.dataset.verdict === 'failed'").await;
+            ui.text_of("#check-summary", "fails its own tests").await;
+            let results = ui.run("return [...document.querySelectorAll('#check-run .tests tbody tr')].map(r => r.dataset.status);").await;
+            assert_eq!(results, json!(["pass", "fail"]), "the per-test results of the check");
+            ui.axe("exercise editor with a failed check").await;
         }
+        let expected = ui.browser.find_all(Locator::Css("#io-tests .io-expected")).await.expect("the expected outputs");
+        expected[1].clear().await.expect("clear");
+        expected[1].send_keys("7").await.expect("typing");
+        ui.dismiss_toasts().await;
+        ui.click("#save-exercise").await;
+        ui.until("the fixed test saved", "document.querySelector('#save-exercise').getAttribute('aria-busy') === null").await;
+        ui.until("the fixed test saved", "document.querySelector('.toast')").await;
+        if graded {
+            ui.click("#check-correction").await;
+            ui.until("the passed check", "document.querySelector('#check-summary')?.dataset.verdict === 'passed'").await;
+            ui.text_of("#check-summary", "passes all its tests").await;
+            let (_, row) = server.api("GET", &format!("/api/v1/exercises/{exercise}"), Some(&admin), None).await;
+            assert_eq!(row["check"]["verdict"], "passed", "the exercise remembers its check: {row}");
+        }
+        ui.dismiss_toasts().await;
         ui.nothing_ran("exercise editor").await;
         ui.axe("exercise editor").await;
         ui.screenshot("teach-exercise").await;
