@@ -254,6 +254,10 @@ async fn a_pupil_registers_reads_a_course_submits_code_and_asks_in_the_forum() {
         ui.click("#sign-up-form button[type=submit]").await;
         ui.until("the courses page", "document.body.dataset.page === 'courses' && document.body.dataset.ready === 'true'").await;
         ui.nothing_ran("courses").await;
+        // A pupil who wrote nothing has no "Teaching" in the navigation (but may start a course).
+        ui.settled().await;
+        assert_eq!(ui.run("return document.getElementById('nav-teaching-item')?.hidden;").await, json!(true));
+        ui.find("#write-course").await;
 
         // The account is there, with the names typed.
         let admin = ui.admin_token().await;
@@ -786,12 +790,15 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         let graded = real_grading(server).await;
         let language = server.create(&admin, "/api/v1/languages", json!({"name": "Python"})).await;
         let group = server.create(&admin, "/api/v1/groups", json!({"name": "Seconde B"})).await;
+        // Another group, named with markup: the group lists show it as text.
+        server.create(&admin, "/api/v1/groups", json!({"name": XSS_IMG})).await;
         sign_in(&ui, "admin", ADMIN_PASSWORD).await;
 
         // Teaching is in the navigation of staff.
         ui.click("#nav-teaching").await;
         ui.text_of("main h1", "Teaching").await;
         ui.axe("teaching").await;
+        ui.dismiss_toasts().await;
         ui.screenshot("teach").await;
 
         // Import a class: a dry run first, then the import, the refused rows and why, the sheet.
@@ -815,6 +822,7 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         assert_eq!(cards, json!([["zoe.leger", true], ["hugo", true]]), "one card per pupil with the link as text");
         ui.nothing_ran("import").await;
         ui.axe("import").await;
+        ui.dismiss_toasts().await;
         ui.screenshot("import").await;
         // The print style sheet shows the cards and nothing of the app around them.
         ui.browser
@@ -848,6 +856,7 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         assert_eq!(row["group_id"], group, "the course is for the class: {row}");
         ui.nothing_ran("course editor").await;
         ui.axe("course editor").await;
+        ui.dismiss_toasts().await;
         ui.screenshot("teach-course").await;
 
         // Write an exercise with I/O tests and a correction, and check the correction.
@@ -907,6 +916,7 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         ui.dismiss_toasts().await;
         ui.nothing_ran("exercise editor").await;
         ui.axe("exercise editor").await;
+        ui.dismiss_toasts().await;
         ui.screenshot("teach-exercise").await;
 
         // Pupils of the class submit, one right and one wrong, through the API.
@@ -947,6 +957,7 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
             ui.until("the re-runs done", "document.querySelector('#rerun-progress').dataset.done === '2'").await;
         }
         ui.nothing_ran("submissions").await;
+        ui.dismiss_toasts().await;
         ui.screenshot("teach-submissions").await;
 
         // The gradebook of the class, best and latest, and its CSV.
@@ -957,6 +968,7 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         assert_eq!(lea_row, json!(["9", "9"]), "Léa's score and total");
         ui.nothing_ran("gradebook").await;
         ui.axe("gradebook").await;
+        ui.dismiss_toasts().await;
         ui.screenshot("teach-gradebook").await;
         choose(&ui, "#gradebook-mode", "latest").await;
         ui.until("the latest mode", "location.search.includes('mode=latest') && document.querySelector('#gradebook table')").await;
@@ -971,6 +983,12 @@ async fn a_teacher_imports_a_class_writes_a_checked_exercise_grades_and_exports_
         let lea_line = text.lines().find(|l| l.contains("lea")).unwrap_or_else(|| panic!("Léa's line: {text}"));
         assert!(lea_line.contains('9'), "Léa's score in the CSV: {lea_line}");
         assert!(text.lines().next().unwrap_or("").contains("Somme"), "the exercise's title in the header: {text}");
+        // The teachers' pages speak French too.
+        ui.click("button[data-action=language]").await;
+        ui.text_of("main h1", "Carnet de notes").await;
+        ui.goto("/teach").await;
+        ui.text_of("main h1", "Enseigner").await;
+        ui.text_of("#nav-teaching", "Enseigner").await;
     })
     .await;
 }
