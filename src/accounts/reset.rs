@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::accounts::App;
-use crate::accounts::auth::Admin;
+use crate::accounts::auth::{Admin, AuthUser};
 use crate::accounts::letters::{self, Locale, RequestLocale};
 use crate::accounts::model::{self, AccountView, Level, NewAccount};
 use crate::accounts::outbox;
@@ -449,6 +449,29 @@ fn new_setup_link(
     })
 }
 
+/// Creates an invited account inside the caller's transaction, as `POST /accounts` does: no
+/// usable password (`password_hash` hashes a secret nobody keeps), `must_set_password`, the
+/// creator recorded in `created_by`, and its first setup link. For the class import.
+pub fn invite_in(
+    app: &App,
+    tx: &Connection,
+    actor: i64,
+    new: &NewAccount,
+    group_id: Option<i64>,
+    send_email: bool,
+    fallback: Locale,
+) -> Result<(model::Account, SetupLink), ApiError> {
+    let id = model::insert(tx, new, crate::db::now_ms())?;
+    tx.execute(
+        "UPDATE accounts SET must_set_password = 1, created_by = ?2, group_id = ?3 WHERE id = ?1",
+        params![id, actor, group_id],
+    )?;
+    audit::record(tx, actor, "invite", "account", id, Some(&new.username))?;
+    let account = model::get(tx, id)?;
+    let setup = new_setup_link(app, tx, actor, &account, send_email, fallback)?;
+    Ok((account, setup))
+}
+
 /// Makes a setup link for `account_id` (older links of the account stop working).
 pub async fn setup_link(
     app: &App,
@@ -480,12 +503,33 @@ pub async fn setup_link(
 #[post("/accounts/<id>/setup-link", data = "<body>")]
 async fn make_setup_link(
     app: &State<App>,
-    admin: Admin,
+    user: AuthUser,
     locale: RequestLocale,
     id: i64,
     body: JsonBody<SetupLinkBody>,
 ) -> Result<Created<Json<SetupLink>>, ApiError> {
-    let link = setup_link(app, admin.0.id, id, body.0.send_email, locale.0).await?;
+    // Admins; and the moderator who created the account (a class import), for that account.
+    if !user.is_admin() {
+        let me = user.id;
+        let created_by: Option<i64> = app
+            .db
+            .read(move |c| {
+                Ok(
+                    c.query_row("SELECT created_by FROM accounts WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .optional()?
+                    .flatten(),
+                )
+            })
+            .await?;
+        if !(user.is_moderator() && created_by == Some(me)) {
+            return Err(ApiError::forbidden(
+                "Only an admin, or the moderator who imported the account, may make its setup link.",
+            ));
+        }
+    }
+    let link = setup_link(app, user.id, id, body.0.send_email, locale.0).await?;
     Ok(Created::new(format!("/api/v1/accounts/{id}")).body(Json(link)))
 }
 
