@@ -628,13 +628,14 @@ async function gradebook(main, query) {
     return;
   }
   const groupId = query.get('group') || '';
-  const mode = query.get('mode') === 'latest' ? 'latest' : 'best';
+  // `latest` (the server's default): the grade as it stands; `best`: the highest of it and every run's score.
+  const mode = query.get('mode') === 'best' ? 'best' : 'latest';
   const pick = groupSelect({ id: 'gradebook-group', name: 'group' }, groupRows, groupId, t('teach.pick_group'));
-  const modeSelect = select({ id: 'gradebook-mode', name: 'mode' }, [['best', t('teach.mode_best')], ['latest', t('teach.mode_latest')]], mode);
+  const modeSelect = select({ id: 'gradebook-mode', name: 'mode' }, [['latest', t('teach.mode_latest')], ['best', t('teach.mode_best')]], mode);
   const go = () => {
     const q = new URLSearchParams();
     if (pick.value) q.set('group', pick.value);
-    if (modeSelect.value !== 'best') q.set('mode', modeSelect.value);
+    if (modeSelect.value !== 'latest') q.set('mode', modeSelect.value);
     navigate(`/teach/gradebook${q.toString() ? `?${q}` : ''}`, { replace: true });
   };
   pick.addEventListener('change', go);
