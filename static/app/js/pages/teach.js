@@ -52,6 +52,11 @@ function groupSelect(attributes, rows, selected, noneLabel) {
   return select(attributes, [['', noneLabel], ...rows.map((g) => [g.id, g.full])], selected ?? '');
 }
 
+/** A table that scrolls sideways on a phone: a labelled region the keyboard can scroll. */
+function scroller(label, ...children) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label }, ...children);
+}
+
 function crumbs(...items) {
   return h('p', { class: 'breadcrumb' }, link('/teach', {}, t('nav.teaching')), items.map((item) => [' › ', item]));
 }
@@ -261,7 +266,7 @@ function testsEditor(initial) {
   const add = h('button', { type: 'button', class: 'button', id: 'add-test' }, t('teach.add_test'));
   add.addEventListener('click', () => addRow().focus());
   for (const test of initial) addRow(test);
-  const node = h('div', { class: 'io-tests-editor' }, h('div', { class: 'table-wrap' }, table), h('p', { class: 'hint' }, t('teach.io_hint')), add);
+  const node = h('div', { class: 'io-tests-editor' }, scroller(t('teach.io_tests'), table), h('p', { class: 'hint' }, t('teach.io_hint')), add);
   const value = () =>
     [...body.children].map((row) => ({
       input: row.querySelector('.io-input').value,
@@ -467,7 +472,8 @@ async function submissions(main, id, query) {
   filter.addEventListener('change', () => navigate(`/teach/exercises/${exercise.id}/submissions${filter.value ? `?group=${filter.value}` : ''}`, { replace: true }));
   const rerun = h('button', { type: 'button', class: 'button', id: 'rerun-all' }, t('teach.rerun_all'));
   const progress = h('p', { class: 'muted', id: 'rerun-progress', role: 'status' });
-  const table = h('div', { class: 'table-wrap', id: 'submissions' }, loadingState());
+  const table = scroller(t('teach.latest_per_member'), loadingState());
+  table.id = 'submissions';
   const review = h('div', { id: 'review' });
 
   const load = async () => {
@@ -640,7 +646,8 @@ async function gradebook(main, query) {
   };
   pick.addEventListener('change', go);
   modeSelect.addEventListener('change', go);
-  const area = h('div', { id: 'gradebook', class: 'table-wrap' });
+  const area = scroller(t('teach.gradebook'));
+  area.id = 'gradebook';
   const download = h('button', { type: 'button', class: 'button', id: 'gradebook-csv', disabled: !groupId }, t('teach.download_csv'));
   show(main, 
     crumbs(t('teach.gradebook')),
@@ -731,22 +738,26 @@ function importReport(answer, dryRun) {
     { class: 'import-report', id: dryRun ? 'import-preview' : 'import-result' },
     h('p', { class: refused.length ? 'notice notice-error' : 'notice notice-success', role: 'status' }, t(dryRun ? 'teach.preview_counts' : 'teach.import_counts', { created: created.length, refused: refused.length })),
     refused.length
-      ? h(
+      ? scroller(
+          t('teach.refused_rows'),
+          h(
           'table',
           { class: 'grid refused', id: 'refused-rows' },
           h('caption', {}, t('teach.refused_rows')),
           h('thead', {}, h('tr', {}, ['teach.line', 'auth.username', 'teach.field', 'teach.reason'].map((k) => h('th', { scope: 'col' }, t(k))))),
           h('tbody', {}, refused.map((r) => h('tr', { 'data-line': r.line }, h('td', {}, String(r.line)), h('td', {}, r.username || ''), h('td', {}, r.field || ''), h('td', {}, r.reason || '')))),
-        )
+        ))
       : null,
     created.length
-      ? h(
+      ? scroller(
+          dryRun ? t('teach.would_create') : t('teach.created_rows'),
+          h(
           'table',
           { class: 'grid created', id: 'created-rows' },
           h('caption', {}, dryRun ? t('teach.would_create') : t('teach.created_rows')),
           h('thead', {}, h('tr', {}, ['teach.line', 'auth.username', 'teach.member', 'auth.email'].map((k) => h('th', { scope: 'col' }, t(k))))),
           h('tbody', {}, created.map((c) => h('tr', { 'data-line': c.line }, h('td', {}, String(c.line)), h('td', {}, c.account?.username || ''), h('td', {}, personName(c.account)), h('td', {}, c.account?.email || '')))),
-        )
+        ))
       : null,
   );
 }
