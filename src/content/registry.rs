@@ -14,6 +14,10 @@ use crate::content::store::Viewer;
 use crate::content::{Kind, Resource};
 use crate::http::error::ApiError;
 
+/// Adds to a row read by `viewer` (see [`Hook::Viewed`]).
+pub type ViewedHook =
+    fn(&Connection, &'static Resource, Viewer, &mut Map<String, Value>) -> Result<(), ApiError>;
+
 /// Something a stage does when content changes. Hooks run inside the write's transaction.
 pub enum Hook {
     /// The author edited content that moderation hides (its moderators are told).
@@ -23,9 +27,7 @@ pub enum Hook {
     Saved(fn(&Connection, &Config, &'static Resource, i64, &AuthUser) -> Result<(), ApiError>),
     /// A single row is read (`GET …/{id}`): a stage may add what it knows to the row for this
     /// viewer (an exercise's latest check, for its author).
-    Viewed(
-        fn(&Connection, &'static Resource, Viewer, &mut Map<String, Value>) -> Result<(), ApiError>,
-    ),
+    Viewed(ViewedHook),
 }
 
 /// Cheap to clone: a write's closure takes its own handle.

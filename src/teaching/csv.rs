@@ -148,6 +148,7 @@ pub fn write(rows: &[Vec<String>], sep: char) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -194,12 +194,10 @@ fn load_gradebook(
     let related = related_groups_sql();
     // Staff see every exercise of the group's courses; a teacher, those of its own courses.
     let teacher: bool = c.query_row(
-        &format!(
-            "SELECT EXISTS (SELECT 1 FROM courses WHERE account_id = :me AND group_id IN
-                (WITH RECURSIVE up_g(id) AS (SELECT :group
-                   UNION SELECT g.parent_id FROM groups g JOIN up_g ON g.id = up_g.id WHERE g.parent_id IS NOT NULL)
-                 SELECT id FROM up_g))"
-        ),
+        "SELECT EXISTS (SELECT 1 FROM courses WHERE account_id = :me AND group_id IN
+            (WITH RECURSIVE up_g(id) AS (SELECT :group
+               UNION SELECT g.parent_id FROM groups g JOIN up_g ON g.id = up_g.id WHERE g.parent_id IS NOT NULL)
+             SELECT id FROM up_g))",
         rusqlite::named_params! {":me": me, ":group": group},
         |r| r.get(0),
     )?;
