@@ -72,6 +72,11 @@ fn every_page_path_of_the_app_gets_the_page() {
         "/blog",
         "/blog/new",
         "/blog/4",
+        "/teach",
+        "/teach/courses/new",
+        "/teach/exercises/5/submissions",
+        "/teach/gradebook?group=2",
+        "/teach/import",
     ] {
         let res = app.get(path).dispatch();
         assert_eq!(res.status(), Status::Ok, "{path}");

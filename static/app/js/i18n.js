@@ -193,6 +193,12 @@ const en = {
   'level.1': 'Member',
   'level.2': 'Moderator',
   'level.3': 'Administrator',
+  'nav.teaching': 'Teaching',
+  'courses.write': 'Write a course',
+  'exercise.teacher_comment': 'Your teacher’s comment',
+  'exercise.grade_log': 'The log that justified this grade',
+  'exercise.grade_proposed': 'proposed by the tests, not yet confirmed by a teacher',
+  'exercise.grade_confirmed': 'confirmed',
 };
 
 const fr = {
@@ -383,6 +389,12 @@ const fr = {
   'level.1': 'Membre',
   'level.2': 'Modérateur',
   'level.3': 'Administrateur',
+  'nav.teaching': 'Enseigner',
+  'courses.write': 'Écrire un cours',
+  'exercise.teacher_comment': 'Le commentaire de votre enseignant',
+  'exercise.grade_log': 'Le journal qui justifie cette note',
+  'exercise.grade_proposed': 'proposée par les tests, pas encore confirmée par un enseignant',
+  'exercise.grade_confirmed': 'confirmée',
 };
 
 export const DICTIONARIES = { en, fr };
