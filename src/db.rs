@@ -296,10 +296,13 @@ impl BatchLimits {
     };
 }
 
+/// The answer of a write kept in the transaction, given the commit's outcome.
+type Answer = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+
 /// What a write's closure ended with, seen by the writing thread: keep its changes (and
 /// answer after the commit), or roll them back (and answer at once: nothing of it is written).
 enum Ran {
-    Keep(Box<dyn FnOnce(Result<(), ApiError>) + Send>),
+    Keep(Answer),
     Undo(Box<dyn FnOnce() + Send>),
 }
 
@@ -355,7 +358,7 @@ fn batch(
         }
     };
     let started = Instant::now();
-    let mut kept: Vec<Box<dyn FnOnce(Result<(), ApiError>) + Send>> = Vec::new();
+    let mut kept: Vec<Answer> = Vec::new();
     let mut next = Some(first);
     let mut count = 0;
     let mut broken: Option<ApiError> = None;
@@ -526,21 +529,23 @@ mod group_commit {
     /// A file with one table, for the writer and for a second connection that sees only what
     /// is committed.
     fn setup() -> (tempfile::TempDir, Connection, Connection) {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("a step of the test itself");
         let path = dir.path().join("t.db");
-        let writer = Connection::open(&path).unwrap();
-        prepare(&writer, WRITER_CACHE_KIB).unwrap();
+        let writer = Connection::open(&path).expect("a step of the test itself");
+        prepare(&writer, WRITER_CACHE_KIB).expect("a step of the test itself");
         writer
             .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
-            .unwrap();
-        let reader = Connection::open(&path).unwrap();
+            .expect("a step of the test itself");
+        let reader = Connection::open(&path).expect("a step of the test itself");
         (dir, writer, reader)
     }
 
     fn ids(c: &Connection) -> Vec<i64> {
-        let mut stmt = c.prepare("SELECT id FROM t ORDER BY id").unwrap();
+        let mut stmt = c
+            .prepare("SELECT id FROM t ORDER BY id")
+            .expect("a step of the test itself");
         stmt.query_map([], |r| r.get(0))
-            .unwrap()
+            .expect("a step of the test itself")
             .map(Result::unwrap)
             .collect()
     }
@@ -557,7 +562,7 @@ mod group_commit {
             window: Duration::from_secs(3600),
         };
         let mut jobs = jobs.into_iter();
-        let first = jobs.next().unwrap();
+        let first = jobs.next().expect("a step of the test itself");
         batch(conn, first, limits, &mut || jobs.next());
     }
 
@@ -572,10 +577,25 @@ mod group_commit {
         });
         let (c, c_answer) = write_job(|tx| insert(tx, 3));
         run_all(&mut writer, vec![a, b, c]);
-        assert_eq!(a_answer.blocking_recv().unwrap().unwrap(), 1);
-        let refused = b_answer.blocking_recv().unwrap().unwrap_err();
+        assert_eq!(
+            a_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .expect("a step of the test itself"),
+            1
+        );
+        let refused = b_answer
+            .blocking_recv()
+            .expect("a step of the test itself")
+            .expect_err("this write fails");
         assert_eq!(refused.status, 500, "{refused:?}");
-        assert_eq!(c_answer.blocking_recv().unwrap().unwrap(), 3);
+        assert_eq!(
+            c_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .expect("a step of the test itself"),
+            3
+        );
         assert_eq!(ids(&reader), vec![1, 3]);
     }
 
@@ -590,9 +610,26 @@ mod group_commit {
         });
         let (c, c_answer) = write_job(|tx| insert(tx, 4));
         run_all(&mut writer, vec![a, b, c]);
-        assert!(a_answer.blocking_recv().unwrap().is_ok());
-        assert_eq!(b_answer.blocking_recv().unwrap().unwrap_err().status, 400);
-        assert!(c_answer.blocking_recv().unwrap().is_ok());
+        assert!(
+            a_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .is_ok()
+        );
+        assert_eq!(
+            b_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .expect_err("this write fails")
+                .status,
+            400
+        );
+        assert!(
+            c_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .is_ok()
+        );
         assert_eq!(ids(&reader), vec![1, 4]);
     }
 
@@ -606,16 +643,33 @@ mod group_commit {
         });
         let (c, c_answer) = write_job(|tx| insert(tx, 3));
         run_all(&mut writer, vec![a, b, c]);
-        assert_eq!(a_answer.blocking_recv().unwrap().unwrap(), 1);
+        assert_eq!(
+            a_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .expect("a step of the test itself"),
+            1
+        );
         // Its answer channel was dropped by the panic: `Db::write` turns that into a 500.
         assert!(b_answer.blocking_recv().is_err());
-        assert_eq!(c_answer.blocking_recv().unwrap().unwrap(), 3);
+        assert_eq!(
+            c_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .expect("a step of the test itself"),
+            3
+        );
         assert_eq!(ids(&reader), vec![1, 3]);
         // The writer is still usable, outside any transaction.
         assert!(writer.is_autocommit());
         let (d, d_answer) = write_job(|tx| insert(tx, 4));
         run_all(&mut writer, vec![d]);
-        assert!(d_answer.blocking_recv().unwrap().is_ok());
+        assert!(
+            d_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .is_ok()
+        );
         assert_eq!(ids(&reader), vec![1, 3, 4]);
     }
 
@@ -637,7 +691,10 @@ mod group_commit {
             Ok((answered_early, seen, mine, a_answer))
         });
         run_all(&mut writer, vec![a, b]);
-        let (answered_early, seen, mine, a_answer) = b_answer.blocking_recv().unwrap().unwrap();
+        let (answered_early, seen, mine, a_answer) = b_answer
+            .blocking_recv()
+            .expect("a step of the test itself")
+            .expect("a step of the test itself");
         assert!(
             !answered_early,
             "the first write was answered before the commit"
@@ -647,7 +704,13 @@ mod group_commit {
             "another connection saw the first write before the commit"
         );
         assert_eq!(mine, 1);
-        assert_eq!(a_answer.blocking_recv().unwrap().unwrap(), 1);
+        assert_eq!(
+            a_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .expect("a step of the test itself"),
+            1
+        );
         assert_eq!(ids(&reader), vec![1, 2]);
     }
 
@@ -666,14 +729,19 @@ mod group_commit {
             answers.push(answer);
         }
         let mut jobs = jobs.into_iter();
-        let first = jobs.next().unwrap();
+        let first = jobs.next().expect("a step of the test itself");
         batch(&mut writer, first, limits, &mut || jobs.next());
         // The third write was not taken: it is still waiting, unanswered.
         assert_eq!(ids(&reader), vec![1, 2]);
         let third = jobs.next().expect("the third write stayed in the queue");
         batch(&mut writer, third, limits, &mut || None);
         for answer in answers {
-            assert!(answer.blocking_recv().unwrap().is_ok());
+            assert!(
+                answer
+                    .blocking_recv()
+                    .expect("a step of the test itself")
+                    .is_ok()
+            );
         }
         assert_eq!(ids(&reader), vec![1, 2, 3]);
     }
@@ -688,33 +756,43 @@ mod group_commit {
                  CREATE TABLE c (id INTEGER PRIMARY KEY,
                                  p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);",
             )
-            .unwrap();
+            .expect("a step of the test itself");
         let (a, a_answer) = write_job(|tx| insert(tx, 1));
         let (b, b_answer) = write_job(|tx| {
             tx.execute("INSERT INTO c (id, p) VALUES (1, 99)", [])?;
             Ok(())
         });
         run_all(&mut writer, vec![a, b]);
-        assert!(a_answer.blocking_recv().unwrap().is_err());
-        assert!(b_answer.blocking_recv().unwrap().is_err());
+        assert!(
+            a_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .is_err()
+        );
+        assert!(
+            b_answer
+                .blocking_recv()
+                .expect("a step of the test itself")
+                .is_err()
+        );
         assert_eq!(ids(&reader), Vec::<i64>::new());
         assert!(writer.is_autocommit());
     }
 
     #[test]
     fn concurrent_writes_through_db_write_keep_every_acknowledged_one() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("a step of the test itself");
         let path = dir.path().join("preau.db");
-        let db = Db::open(&path, 2).unwrap();
+        let db = Db::open(&path, 2).expect("a step of the test itself");
         db.conn()
-            .unwrap()
+            .expect("a step of the test itself")
             .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
-            .unwrap();
+            .expect("a step of the test itself");
         let rt = rocket::tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
-            .unwrap();
+            .expect("a step of the test itself");
         let results: Vec<(i64, Result<i64, ApiError>)> = rt.block_on(async {
             let tasks: Vec<_> = (1..=200i64)
                 .map(|id| {
@@ -736,11 +814,11 @@ mod group_commit {
                 .collect();
             let mut out = Vec::new();
             for t in tasks {
-                out.push(t.await.unwrap());
+                out.push(t.await.expect("a step of the test itself"));
             }
             out
         });
-        let reader = Connection::open(&path).unwrap();
+        let reader = Connection::open(&path).expect("a step of the test itself");
         let stored = ids(&reader);
         let acknowledged: Vec<i64> = results
             .iter()
@@ -753,9 +831,9 @@ mod group_commit {
         );
         for (id, r) in &results {
             match id % 7 {
-                0 => assert_eq!(r.as_ref().unwrap_err().status, 400),
-                3 => assert_eq!(r.as_ref().unwrap_err().status, 500),
-                _ => assert_eq!(r.as_ref().unwrap(), id),
+                0 => assert_eq!(r.as_ref().expect_err("this write fails").status, 400),
+                3 => assert_eq!(r.as_ref().expect_err("this write fails").status, 500),
+                _ => assert_eq!(r.as_ref().expect("a step of the test itself"), id),
             }
         }
     }
