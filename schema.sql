@@ -529,3 +529,14 @@ ALTER TABLE reports ADD COLUMN thread_type TEXT;
 ALTER TABLE reports ADD COLUMN thread_id INTEGER;
 -- The confirmation of a report keeps that text in the audit log too.
 ALTER TABLE audit_log ADD COLUMN evidence TEXT;
+
+-- version 9
+-- Teaching (SPEC 10): a course meant for a group (a class), a teacher's comment on a grade,
+-- who created an account (the class import), the author's check runs of a correction.
+ALTER TABLE courses ADD COLUMN group_id INTEGER REFERENCES groups (id) ON DELETE SET NULL;
+CREATE INDEX courses_group ON courses (group_id, id);
+ALTER TABLE grades ADD COLUMN comment TEXT;
+ALTER TABLE accounts ADD COLUMN created_by INTEGER REFERENCES accounts (id) ON DELETE SET NULL;
+-- 1: the hidden attempt that holds the runs of the exercise's correction against its own tests
+-- (POST /exercises/{id}/check): never graded, never listed as a submission.
+ALTER TABLE attempts ADD COLUMN is_check INTEGER NOT NULL DEFAULT 0 CHECK (is_check IN (0, 1));

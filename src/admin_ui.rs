@@ -1,4 +1,4 @@
-//! The admin UI: plain HTML, CSS and JavaScript modules from `static/`, embedded in the
+//! The admin UI: plain HTML, CSS and JavaScript modules from `static/admin/`, embedded in the
 //! binary and served under `/admin` with a strict Content-Security-Policy.
 
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use rocket::{Request, Response, get, routes};
 
 use crate::http::error::ApiError;
 
-static STATIC: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
+static STATIC: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static/admin");
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
     connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -60,7 +60,7 @@ fn index() -> Result<Asset, ApiError> {
     find("index.html").ok_or_else(|| ApiError::not_found("The admin UI"))
 }
 
-/// Any file of `static/`; unknown paths that look like pages get the app (client routing).
+/// Any file of `static/admin/`; unknown paths that look like pages get the app (client routing).
 #[get("/<path..>", rank = 20)]
 fn asset(path: PathBuf) -> Result<Asset, ApiError> {
     let path = path.to_string_lossy().replace('\\', "/");

@@ -19,6 +19,7 @@ pub fn stages() -> Vec<Stage<Resource, Hook>> {
         crate::learning::stage(),
         crate::grading::stage(),
         crate::community::stage(),
+        crate::teaching::stage(),
         crate::moderation::stage(),
         crate::admin_ui::stage(),
         crate::webapp::stage(),

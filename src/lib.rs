@@ -19,6 +19,7 @@ pub mod learning;
 pub mod markdown;
 pub mod moderation;
 pub mod ops;
+pub mod teaching;
 pub mod validate;
 pub mod webapp;
 pub mod workers;

@@ -59,6 +59,8 @@ pub const PAGES: &[&str] = &[
     "/forums/<path..>",
     "/blog",
     "/blog/<id>",
+    "/teach",
+    "/teach/<path..>",
 ];
 
 /// The placeholder of `index.html` that becomes `/assets/<version>`.

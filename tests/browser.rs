@@ -10,34 +10,21 @@
 //! `PREAU_UPDATE_SCREENSHOTS=1` the dashboard's and the moderation queue's are also copied to
 //! `docs/screenshots/`.
 
+#[path = "common/browser.rs"]
+mod harness;
+
 use std::future::Future;
-use std::io::Write;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
+use fantoccini::Locator;
 use fantoccini::key::Key;
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client as HttpClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use serde_json::{Value, json};
-use tempfile::TempDir;
+use harness::{
+    ADMIN_PASSWORD, DESKTOP, DevTools, MARKUP_NAME, MEMBER, MEMBER_PASSWORD, PHONE, Server, Ui,
+    free_port, screenshot_dir,
+};
+use serde_json::json;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const ADMIN_PASSWORD: &str = "Blue-Kettle-42";
-const MEMBER: &str = "camille";
-const MEMBER_PASSWORD: &str = "Green-Teapot-77";
-/// The password of the other members some tests register.
-const OTHER_PASSWORD: &str = "Orange-Piano-58";
-/// The member's first name: markup that would run if the UI ever inserted it as HTML.
-const MARKUP_NAME: &str = r#"<img src=x onerror="window.__xss=1">"#;
-/// An 8×8 PNG, for the avatar upload.
+/// A 1×1 PNG, for the avatar upload.
 const TINY_PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x08, 0x08, 0x02, 0x00, 0x00, 0x00, 0x4b, 0x6d, 0x29,
@@ -45,234 +32,26 @@ const TINY_PNG: &[u8] = &[
     0x8a, 0x18, 0x86, 0x96, 0x04, 0x00, 0x11, 0xf4, 0x33, 0x81, 0x7d, 0xcf, 0x33, 0x98, 0x00, 0x00,
     0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
-const WAIT: Duration = Duration::from_secs(20);
-const DESKTOP: (u32, u32) = (1280, 800);
-const PHONE: (u32, u32) = (375, 812);
 
-/// One browser test at a time: they share two cores, and Chromium is heavy.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Whether the browser is installed; under CI=true its absence fails the test.
-fn browser_installed() -> bool {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "the admin UI browser tests need {}: apt-get install chromium chromium-driver",
-        missing.join(" and ")
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{message} (CI=true: a missing browser is a failure, not a skip)");
-    }
-    eprintln!("notice: skipped: {message}");
-    false
+/// Runs `body` with a fresh server and browser (the shared harness).
+async fn browser_test<F, Fut>(body: F)
+where
+    F: FnOnce(std::sync::Arc<Ui>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    browser_test_with(&[], body).await;
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free local port")
-        .port()
-}
-
-/// A child process killed when the test ends, whatever happens.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn log_of(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-// ------------------------------------------------------------------ the server and its API
-
-struct Server {
-    base: String,
-    dir: TempDir,
-    _process: Process,
+/// `browser_test` with `PREAU_*` settings for the server.
+async fn browser_test_with<F, Fut>(settings: &[(&str, &str)], body: F)
+where
+    F: FnOnce(std::sync::Arc<Ui>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    harness::browser_test_with("the admin UI", settings, body).await;
 }
 
 impl Server {
-    async fn start(settings: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let database = dir.path().join("preau.db");
-        let port = free_port();
-        let env = |c: &mut Command| {
-            c.current_dir(dir.path())
-                .env("PREAU_DATABASE", &database)
-                .env("ROCKET_PORT", port.to_string())
-                .env("ROCKET_ADDRESS", "127.0.0.1")
-                .env("PREAU_LOG_REQUESTS", "false")
-                .envs(settings.iter().copied());
-        };
-
-        let mut create = Command::new(env!("CARGO_BIN_EXE_preau"));
-        create.args([
-            "admin",
-            "create",
-            "--username",
-            "admin",
-            "--email",
-            "admin@example.org",
-        ]);
-        env(&mut create);
-        let mut child = create
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("preau admin create starts");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{ADMIN_PASSWORD}\n").as_bytes())
-            .expect("the password is written");
-        let out = child.wait_with_output().expect("preau admin create ends");
-        assert!(
-            out.status.success(),
-            "preau admin create failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-
-        let log = std::fs::File::create(dir.path().join("server.log")).expect("server log file");
-        let mut serve = Command::new(env!("CARGO_BIN_EXE_preau"));
-        env(&mut serve);
-        let child = serve
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log)
-            .spawn()
-            .expect("preau starts");
-        let mut server = Server {
-            base: format!("http://127.0.0.1:{port}"),
-            dir,
-            _process: Process(child),
-        };
-
-        let started = Instant::now();
-        loop {
-            if let Ok((200, _)) = server.try_api("GET", "/health", None, None).await {
-                break;
-            }
-            if let Ok(Some(status)) = server._process.0.try_wait() {
-                panic!(
-                    "preau exited ({status}) before answering:\n{}",
-                    log_of(&server.dir.path().join("server.log"))
-                );
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "preau did not answer /health in 30 s:\n{}",
-                log_of(&server.dir.path().join("server.log"))
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        server
-    }
-
-    async fn try_api(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Result<(u16, Value), String> {
-        let client: HttpClient<HttpConnector, Full<Bytes>> =
-            HttpClient::builder(TokioExecutor::new()).build_http();
-        let mut request = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if body.is_some() {
-            request = request.header("content-type", "application/json");
-        }
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let request = request
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| e.to_string())?;
-        let response = client.request(request).await.map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        let json = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        Ok((status, json))
-    }
-
-    async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        self.try_api(method, path, token, body)
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
-    }
-
-    async fn token(&self, login: &str, password: &str) -> String {
-        let (status, body) = self
-            .api(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"login": login, "password": password})),
-            )
-            .await;
-        assert_eq!(status, 200, "login of {login}: {body}");
-        body["token"].as_str().expect("a token").to_owned()
-    }
-
-    async fn register_member(&self) -> i64 {
-        let body = json!({
-            "username": MEMBER, "password": MEMBER_PASSWORD, "email": "camille@example.org",
-            "firstname": MARKUP_NAME, "lastname": "Martin",
-        });
-        let (status, body) = self.api("POST", "/auth/register", None, Some(body)).await;
-        assert_eq!(status, 201, "registration: {body}");
-        body["id"].as_i64().expect("the new account's id")
-    }
-
-    /// Registers another member (password `OTHER_PASSWORD`); returns its id and a token.
-    async fn register(&self, username: &str) -> (i64, String) {
-        let body = json!({
-            "username": username, "password": OTHER_PASSWORD,
-            "email": format!("{username}@example.org"),
-        });
-        let (status, body) = self.api("POST", "/auth/register", None, Some(body)).await;
-        assert_eq!(status, 201, "registration of {username}: {body}");
-        let id = body["id"].as_i64().expect("the new account's id");
-        (id, self.token(username, OTHER_PASSWORD).await)
-    }
-
-    /// `POST path body` that must answer 201; returns the new row's id.
-    async fn create(&self, token: &str, path: &str, body: Value) -> i64 {
-        let (status, row) = self.api("POST", path, Some(token), Some(body)).await;
-        assert_eq!(status, 201, "POST {path}: {row}");
-        row["id"].as_i64().expect("the new row's id")
-    }
-
     /// A forum category and a forum in it (made by the admin); returns the forum's id.
     async fn forum(&self, admin: &str) -> i64 {
         let category = self
@@ -318,210 +97,8 @@ impl Server {
     }
 }
 
-// ------------------------------------------------------------------ the browser
-
-/// A raw DevTools command through chromedriver (`goog/cdp/execute`).
-#[derive(Debug)]
-struct DevTools {
-    command: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for DevTools {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({"cmd": self.command, "params": self.params}).to_string()),
-        )
-    }
-}
-
-async fn start_browser() -> (Process, TempDir, Client) {
-    let profile = tempfile::tempdir().expect("a browser profile directory");
-    let port = free_port();
-    let log =
-        std::fs::File::create(profile.path().join("chromedriver.log")).expect("chromedriver log");
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().expect("log handle"))
-        .stderr(log)
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Process(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let data_dir = profile.path().join("data");
-    let capabilities = json!({
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--lang=en-US", "--window-size=1280,800",
-                format!("--user-data-dir={}", data_dir.display()),
-            ],
-            "prefs": {"intl.accept_languages": "en-US,en"},
-        }
-    });
-    let Value::Object(capabilities) = capabilities else {
-        unreachable!("an object literal")
-    };
-    let started = Instant::now();
-    let client = loop {
-        match ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => break client,
-            Err(_) if started.elapsed() < Duration::from_secs(30) => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!(
-                "no WebDriver session: {e}\n{}",
-                log_of(&profile.path().join("chromedriver.log"))
-            ),
-        }
-    };
-    (driver, profile, client)
-}
-
-/// What a test body gets: the browser, the server, and the registered member's id.
-struct Ui {
-    browser: Client,
-    server: Server,
-    member_id: i64,
-}
-
-/// Runs `body` with a fresh server and browser, and always closes the browser afterwards (a
-/// panic in `body` is raised again once it is closed).
-async fn browser_test<F, Fut>(body: F)
-where
-    F: FnOnce(std::sync::Arc<Ui>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    browser_test_with(&[], body).await;
-}
-
-/// `browser_test` with `PREAU_*` settings for the server.
-async fn browser_test_with<F, Fut>(settings: &[(&str, &str)], body: F)
-where
-    F: FnOnce(std::sync::Arc<Ui>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    if !browser_installed() {
-        return;
-    }
-    let _serial = SERIAL.lock().await;
-    let server = Server::start(settings).await;
-    let member_id = server.register_member().await;
-    let (_driver, _profile, browser) = start_browser().await;
-    let ui = std::sync::Arc::new(Ui {
-        browser: browser.clone(),
-        server,
-        member_id,
-    });
-    let outcome = tokio::spawn(body(ui.clone())).await;
-    let _ = browser.close().await;
-    if let Err(error) = outcome {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("the test task failed: {error}"),
-        }
-    }
-}
-
+/// What the admin UI's tests ask of a page, besides the shared harness's.
 impl Ui {
-    async fn goto(&self, path: &str) {
-        self.browser
-            .goto(&format!("{}{path}", self.server.base))
-            .await
-            .expect("navigation");
-    }
-
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.browser
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element `{css}` on the page: {e}"))
-    }
-
-    async fn run(&self, script: &str) -> Value {
-        self.browser
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-    }
-
-    /// Waits until `script` (an expression) is true in the page.
-    async fn until(&self, what: &str, script: &str) {
-        let started = Instant::now();
-        loop {
-            if self.run(&format!("return Boolean({script});")).await == Value::Bool(true) {
-                return;
-            }
-            assert!(
-                started.elapsed() < WAIT,
-                "timed out waiting for {what} ({script})"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits until the element's text contains `needle`; returns the text.
-    async fn text_of(&self, css: &str, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let text = self.find(css).await.text().await.unwrap_or_default();
-            if text.contains(needle) {
-                return text;
-            }
-            assert!(
-                started.elapsed() < WAIT,
-                "`{css}` never showed {needle:?}; it shows {text:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let input = self.find(css).await;
-        input.clear().await.expect("clear the field");
-        input.send_keys(text).await.expect("typing");
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
-    }
-
-    /// Closes the messages in the corner, which can cover a button near the bottom right.
-    async fn dismiss_toasts(&self) {
-        self.run("document.querySelectorAll('.toast-close').forEach(b => b.click());")
-            .await;
-    }
-
-    /// The page is drawn: no loading state left.
-    async fn settled(&self) {
-        self.until("the page to finish loading", "document.body.dataset.ready === 'true' && !document.querySelector('.state-loading, [aria-busy=\"true\"]')").await;
-    }
-
     async fn sign_in(&self, login: &str, password: &str) {
         self.goto("/admin/").await;
         self.type_into("#sign-in-form input[name=login]", login)
@@ -535,32 +112,6 @@ impl Ui {
         self.sign_in("admin", ADMIN_PASSWORD).await;
         self.find("nav.nav").await;
         self.settled().await;
-    }
-
-    async fn path(&self) -> String {
-        self.browser
-            .current_url()
-            .await
-            .expect("the current URL")
-            .path()
-            .to_owned()
-    }
-
-    async fn admin_token(&self) -> String {
-        self.server.token("admin", ADMIN_PASSWORD).await
-    }
-
-    async fn viewport(&self, (width, height): (u32, u32)) {
-        let params = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500});
-        self.browser
-            .issue_cmd(DevTools {
-                command: "Emulation.setDeviceMetricsOverride",
-                params,
-            })
-            .await
-            .expect("viewport override");
-        // Let the layout follow before anything measures or captures it.
-        self.run("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(innerWidth))));").await;
     }
 
     /// Saves the page at desktop and phone widths as `target/screenshots/<name>-{desktop,phone}.png`,
@@ -583,14 +134,6 @@ impl Ui {
         }
         self.viewport(DESKTOP).await;
     }
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("screenshots");
-    std::fs::create_dir_all(&dir).expect("target/screenshots");
-    dir
 }
 
 // ------------------------------------------------------------------ tests
@@ -1300,6 +843,95 @@ async fn failed_mail_is_retried_from_the_mail_page_and_setup_links_are_made_on_t
     .await;
 }
 
+/// Issue 15: an admin creates an account in a class from the accounts page (no password: a
+/// setup link), sees the group by name in the list, filters by a parent group (its sub-groups
+/// included), and moves the account to another group from its page.
+#[tokio::test]
+async fn an_admin_creates_an_account_in_a_group_and_moves_it() {
+    browser_test(|ui| async move {
+        let token = ui.admin_token().await;
+        let school = ui
+            .server
+            .create(&token, "/api/v1/groups", json!({"name": "Lycée Hugo"}))
+            .await;
+        let class = ui
+            .server
+            .create(
+                &token,
+                "/api/v1/groups",
+                json!({"name": "2nde A", "parent_id": school}),
+            )
+            .await;
+        let other = ui
+            .server
+            .create(&token, "/api/v1/groups", json!({"name": "Club info"}))
+            .await;
+
+        ui.sign_in_as_admin().await;
+        ui.goto("/admin/accounts").await;
+        ui.settled().await;
+        ui.click("#new-account-open").await;
+        ui.type_into("#new-account-form input[name=username]", "zoe.martin")
+            .await;
+        ui.type_into("#new-account-form input[name=firstname]", "Zoé")
+            .await;
+        ui.type_into("#new-account-form input[name=lastname]", "Martin")
+            .await;
+        ui.find("#new-account-form select[name=group_id]")
+            .await
+            .select_by_value(&class.to_string())
+            .await
+            .expect("choose the class");
+        ui.click("#new-account-form button[type=submit]").await;
+        ui.until(
+            "the setup link is shown",
+            "document.querySelector('#new-account-link')?.value.includes('/reset?token=')",
+        )
+        .await;
+        // The new account is in the list, its group named by its place in the tree.
+        ui.text_of(".data-table", "zoe.martin").await;
+        ui.text_of(".data-table", "Lycée Hugo › 2nde A").await;
+
+        // Filtering by the school finds the member of its class.
+        ui.find("#account-search select[name=group]")
+            .await
+            .select_by_value(&school.to_string())
+            .await
+            .expect("choose the school");
+        ui.click("#account-search button[type=submit]").await;
+        ui.settled().await;
+        ui.text_of(".data-table", "zoe.martin").await;
+
+        let (status, list) = ui
+            .server
+            .api("GET", "/api/v1/accounts?q=zoe.martin", Some(&token), None)
+            .await;
+        assert_eq!(status, 200);
+        let account = &list["items"][0];
+        assert_eq!(account["group_id"], json!(class), "{list}");
+        assert_eq!(account["must_set_password"], json!(true), "{list}");
+        let id = account["id"].as_i64().expect("the new account's id");
+
+        ui.goto(&format!("/admin/accounts/{id}")).await;
+        ui.settled().await;
+        ui.text_of("#account-group", "Lycée Hugo › 2nde A").await;
+        ui.find("#group-form select[name=group_id]")
+            .await
+            .select_by_value(&other.to_string())
+            .await
+            .expect("choose the club");
+        ui.click("#group-form button[type=submit]").await;
+        ui.text_of("#toasts", "Group: Club info.").await;
+        let (_, account) = ui
+            .server
+            .api("GET", &format!("/api/v1/accounts/{id}"), Some(&token), None)
+            .await;
+        assert_eq!(account["group_id"], json!(other), "{account}");
+        ui.screenshots("account-create").await;
+    })
+    .await;
+}
+
 /// Issue 16: the page a setup link opens sets the password, and the member signs in with it.
 #[tokio::test]
 async fn the_reset_page_of_a_setup_link_sets_the_password() {
@@ -1343,20 +975,16 @@ async fn the_reset_page_of_a_setup_link_sets_the_password() {
 /// script or style for the CSP to refuse.
 #[test]
 fn the_ui_sources_never_insert_html() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    // The member app (`static/app`) is checked by tests/app/main.rs, where the server's
+    // sanitized Markdown has one reader; `static/vendor` holds third-party bundles.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static/admin");
     let mut files = vec![root.clone()];
     let mut checked = 0;
     while let Some(path) = files.pop() {
-        // The member app (`static/app`, checked by tests/app/main.rs, where the server's
-        // sanitized Markdown has one reader) and third-party bundles (`static/vendor`) are not
-        // the admin UI's sources.
-        if path == root.join("app") || path == root.join("vendor") {
-            continue;
-        }
         if path.is_dir() {
             files.extend(
                 std::fs::read_dir(&path)
-                    .expect("static/ is readable")
+                    .expect("static/admin/ is readable")
                     .map(|e| e.expect("entry").path()),
             );
             continue;
@@ -1390,5 +1018,5 @@ fn the_ui_sources_never_insert_html() {
         }
         checked += 1;
     }
-    assert!(checked >= 5, "static/ holds the UI");
+    assert!(checked >= 5, "static/admin/ holds the UI");
 }

@@ -47,6 +47,11 @@ impl Locale {
         choices.first().map(|c| c.1)
     }
 
+    /// The server's `default_locale` (checked at start to be one of ours).
+    pub fn default_of(config: &crate::config::Config) -> Locale {
+        Locale::parse(&config.default_locale).unwrap_or(Locale::En)
+    }
+
     /// The language to write to an account in: its own, else `fallback`.
     pub fn of_account(
         conn: &Connection,

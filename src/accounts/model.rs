@@ -279,7 +279,8 @@ pub fn list(
         "SELECT {COLUMNS} FROM accounts
          WHERE id < ?1
            AND (?2 IS NULL OR level = ?2)
-           AND (?3 IS NULL OR group_id = ?3)
+           AND (?3 IS NULL OR group_id IN (WITH RECURSIVE sub_g(id) AS (SELECT ?3
+                UNION SELECT g.id FROM groups g JOIN sub_g ON g.parent_id = sub_g.id) SELECT id FROM sub_g))
            AND (?4 IS NULL OR username LIKE ?4 ESCAPE '\\' OR (?6 AND email LIKE ?4 ESCAPE '\\')
                 OR firstname LIKE ?4 ESCAPE '\\' OR lastname LIKE ?4 ESCAPE '\\')
          ORDER BY id DESC LIMIT ?5"

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::accounts::App;
-use crate::accounts::auth::Admin;
+use crate::accounts::auth::{Admin, AuthUser};
 use crate::accounts::letters::{self, Locale, RequestLocale};
 use crate::accounts::model::{self, AccountView, Level, NewAccount};
 use crate::accounts::outbox;
@@ -59,7 +59,7 @@ pub fn check_config(c: &Config) -> Result<(), String> {
 
 /// The language of the server when neither the account nor the request names one.
 pub fn default_locale(app: &App) -> Locale {
-    Locale::parse(&app.config.default_locale).unwrap_or(Locale::En)
+    Locale::default_of(&app.config)
 }
 
 /// Whether self-registration (every face: REST, `/auth/register`, seed `/register`) may
@@ -449,6 +449,29 @@ fn new_setup_link(
     })
 }
 
+/// Creates an invited account inside the caller's transaction, as `POST /accounts` does: no
+/// usable password (`password_hash` hashes a secret nobody keeps), `must_set_password`, the
+/// creator recorded in `created_by`, and its first setup link. For the class import.
+pub fn invite_in(
+    app: &App,
+    tx: &Connection,
+    actor: i64,
+    new: &NewAccount,
+    group_id: Option<i64>,
+    send_email: bool,
+    fallback: Locale,
+) -> Result<(model::Account, SetupLink), ApiError> {
+    let id = model::insert(tx, new, crate::db::now_ms())?;
+    tx.execute(
+        "UPDATE accounts SET must_set_password = 1, created_by = ?2, group_id = ?3 WHERE id = ?1",
+        params![id, actor, group_id],
+    )?;
+    audit::record(tx, actor, "invite", "account", id, Some(&new.username))?;
+    let account = model::get(tx, id)?;
+    let setup = new_setup_link(app, tx, actor, &account, send_email, fallback)?;
+    Ok((account, setup))
+}
+
 /// Makes a setup link for `account_id` (older links of the account stop working).
 pub async fn setup_link(
     app: &App,
@@ -472,20 +495,42 @@ pub async fn setup_link(
     Ok(made)
 }
 
-/// Make a single-use link with which the account chooses its password (admins), to hand
-/// over when there is no SMTP, instead of typing a password for them.
+/// Make a single-use link with which the account chooses its password (admins, and the
+/// moderator who imported the account), to hand over when there is no SMTP, instead of typing a
+/// password for them.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/setup-link", tag = "accounts", params(("id" = i64, Path, minimum = 1)),
     request_body = Option<SetupLinkBody>, security(("bearer" = [])),
     responses((status = 201, body = SetupLink), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[post("/accounts/<id>/setup-link", data = "<body>")]
 async fn make_setup_link(
     app: &State<App>,
-    admin: Admin,
+    user: AuthUser,
     locale: RequestLocale,
     id: i64,
     body: JsonBody<SetupLinkBody>,
 ) -> Result<Created<Json<SetupLink>>, ApiError> {
-    let link = setup_link(app, admin.0.id, id, body.0.send_email, locale.0).await?;
+    // Admins; and the moderator who created the account (a class import), for that account.
+    if !user.is_admin() {
+        let me = user.id;
+        let created_by: Option<i64> = app
+            .db
+            .read(move |c| {
+                Ok(
+                    c.query_row("SELECT created_by FROM accounts WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .optional()?
+                    .flatten(),
+                )
+            })
+            .await?;
+        if !(user.is_moderator() && created_by == Some(me)) {
+            return Err(ApiError::forbidden(
+                "Only an admin, or the moderator who imported the account, may make its setup link.",
+            ));
+        }
+    }
+    let link = setup_link(app, user.id, id, body.0.send_email, locale.0).await?;
     Ok(Created::new(format!("/api/v1/accounts/{id}")).body(Json(link)))
 }
 
@@ -500,6 +545,8 @@ pub struct InviteBody {
     pub level: Option<Level>,
     /// `fr` or `en`: the language of the account's emails.
     pub locale: Option<String>,
+    /// The group (class) the account belongs to.
+    pub group_id: Option<i64>,
     /// Also email the setup link (when an email is given).
     #[serde(default)]
     pub send_email: bool,
@@ -554,16 +601,24 @@ async fn invite(
         email_confirmed: true,
     };
     let actor = admin.0.id;
-    let (app2, send_email) = (app.inner().clone(), b.send_email);
+    let (app2, send_email, group) = (app.inner().clone(), b.send_email, b.group_id);
     let fallback = locale.0.unwrap_or_else(|| default_locale(app));
     // The account and its first link in one transaction: no invite without a way in.
     let (account, setup) = app
         .db
         .write(move |tx| {
+            if let Some(group) = group {
+                let exists = tx
+                    .query_row("SELECT 1 FROM groups WHERE id = ?1", [group], |_| Ok(()))
+                    .optional()?;
+                if exists.is_none() {
+                    return Err(ApiError::invalid("group_id", format!("no group with id {group} exists")));
+                }
+            }
             let id = model::insert(tx, &new, crate::db::now_ms())?;
             tx.execute(
-                "UPDATE accounts SET must_set_password = 1, locale = ?2 WHERE id = ?1",
-                params![id, account_locale.map(Locale::as_str)],
+                "UPDATE accounts SET must_set_password = 1, locale = ?2, group_id = ?3 WHERE id = ?1",
+                params![id, account_locale.map(Locale::as_str), group],
             )?;
             audit::record(tx, actor, "invite", "account", id, Some(&new.username))?;
             let account = model::get(tx, id)?;
@@ -585,7 +640,7 @@ async fn invite(
 
 // ---- the page the link opens -----------------------------------------------------------
 
-const RESET_PAGE: &str = include_str!("../../static/reset.html");
+const RESET_PAGE: &str = include_str!("../../static/admin/reset.html");
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub struct Page(&'static str);

@@ -546,7 +546,7 @@ async fn delete_me(
         Paging,
         ("q" = Option<String>, Query, description = "Searches username, names and (for staff) email."),
         ("level" = Option<i64>, Query, description = "1 member, 2 moderator, 3 admin."),
-        ("group" = Option<i64>, Query, description = "A group id."),
+        ("group" = Option<i64>, Query, description = "A group id: its members and those of its sub-groups."),
     ),
     responses((status = 200, body = Page<AccountView>), (status = "4XX", body = crate::http::error::ErrorBody)))]
 #[get("/accounts?<q>&<level>&<group>")]

@@ -56,6 +56,7 @@ pub static AVATARS: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -82,6 +82,7 @@ pub static GROUPS: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static BLOG_CATEGORIES: Resource = Resource {
@@ -101,6 +102,7 @@ pub static BLOG_CATEGORIES: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static BLOG_POSTS: Resource = Resource {
@@ -131,6 +133,7 @@ pub static BLOG_POSTS: Resource = Resource {
     within: None,
     reportable: true,
     likes: None,
+    editors: None,
 };
 
 pub static BLOG_COMMENTS: Resource = Resource {
@@ -156,6 +159,7 @@ pub static BLOG_COMMENTS: Resource = Resource {
     within: Some("post_id"),
     reportable: true,
     likes: None,
+    editors: None,
 };
 
 pub static FORUM_CATEGORIES: Resource = Resource {
@@ -175,6 +179,7 @@ pub static FORUM_CATEGORIES: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static FORUMS: Resource = Resource {
@@ -198,6 +203,7 @@ pub static FORUMS: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static FORUM_SUBJECTS: Resource = Resource {
@@ -227,6 +233,7 @@ pub static FORUM_SUBJECTS: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static FORUM_POSTS: Resource = Resource {
@@ -257,6 +264,7 @@ pub static FORUM_POSTS: Resource = Resource {
     within: None,
     reportable: true,
     likes: Some("forum_post_likes"),
+    editors: None,
 };
 
 /// A group may not become its own ancestor.

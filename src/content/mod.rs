@@ -40,6 +40,8 @@ pub enum Kind {
     Ref { to: &'static Resource, owned: bool },
     /// The id of an account.
     Account,
+    /// The id of a group (`groups`, a tree: a filter on it matches its sub-groups too).
+    Group,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +118,20 @@ impl Field {
             name,
             aliases: &[],
             kind: Kind::Ref { to, owned: false },
+            required: true,
+            default: None,
+            staff_only: false,
+            markdown: false,
+            others_see: None,
+            doc,
+        }
+    }
+
+    pub const fn group(name: &'static str, doc: &'static str) -> Field {
+        Field {
+            name,
+            aliases: &[],
+            kind: Kind::Group,
             required: true,
             default: None,
             staff_only: false,
@@ -223,7 +239,11 @@ pub struct Resource {
     pub reportable: bool,
     /// The table of its likes (one row per account), when members may like it.
     pub likes: Option<&'static str>,
-    /// List filters: (query parameter, column).
+    /// Who may also change a row besides its author and admins, as an SQL condition on the row
+    /// with `:me` and `:staff` (a grade: its exercise's author and moderators).
+    pub editors: Option<&'static str>,
+    /// List filters: (query parameter, column). A column ending in [`SUBGROUPS`] holds a group
+    /// id and the filter matches that group and all its sub-groups.
     pub filters: &'static [(&'static str, &'static str)],
     pub check: Option<Check>,
     pub tag: &'static str,
@@ -279,6 +299,16 @@ pub fn stage() -> Stage<Resource, Hook> {
         resources: &[],
         hooks: &[],
     }
+}
+
+/// The suffix of a filter column naming a group: the filter matches its sub-groups too.
+pub const SUBGROUPS: &str = " in subgroups";
+
+/// The SQL of the ids of group `param` and all its sub-groups.
+pub fn subgroups_sql(param: &str) -> String {
+    format!(
+        "(WITH RECURSIVE sub_g(id) AS (SELECT {param} UNION SELECT g.id FROM groups g JOIN sub_g ON g.parent_id = sub_g.id) SELECT id FROM sub_g)"
+    )
 }
 
 /// Public rows.

@@ -76,7 +76,7 @@ fn field_schema(kind: Kind, usage: Use, doc: &str) -> Schema {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(min as f64))
             .maximum(Some(max as f64)),
-        Kind::Ref { .. } | Kind::Account => scalar(Type::Integer, nullable)
+        Kind::Ref { .. } | Kind::Account | Kind::Group => scalar(Type::Integer, nullable)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(if clearable { 0.0 } else { 1.0 })),
     };
@@ -288,7 +288,14 @@ pub fn add(doc: &mut OpenApi, res: &Resource) {
                 param,
                 ParameterIn::Query,
                 false,
-                &format!("Only rows whose `{column}` is this."),
+                &match column.strip_suffix(crate::content::SUBGROUPS) {
+                    Some(column) => {
+                        format!(
+                            "Only rows whose `{column}` is this group or one of its sub-groups."
+                        )
+                    }
+                    None => format!("Only rows whose `{column}` is this."),
+                },
             )
         };
         list_params.push(p);

@@ -6,19 +6,28 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use rusqlite::Connection;
+use serde_json::{Map, Value};
 
 use crate::accounts::auth::AuthUser;
 use crate::config::Config;
+use crate::content::store::Viewer;
 use crate::content::{Kind, Resource};
 use crate::http::error::ApiError;
+
+/// Adds to a row read by `viewer` (see [`Hook::Viewed`]).
+pub type ViewedHook =
+    fn(&Connection, &'static Resource, Viewer, &mut Map<String, Value>) -> Result<(), ApiError>;
 
 /// Something a stage does when content changes. Hooks run inside the write's transaction.
 pub enum Hook {
     /// The author edited content that moderation hides (its moderators are told).
-    HiddenEdited(fn(&Connection, &'static Resource, i64) -> Result<(), ApiError>),
+    HiddenEdited(fn(&Connection, &Config, &'static Resource, i64) -> Result<(), ApiError>),
     /// A row was created or changed by `user` (grading queues a run when code is saved). An
     /// error undoes the write.
     Saved(fn(&Connection, &Config, &'static Resource, i64, &AuthUser) -> Result<(), ApiError>),
+    /// A single row is read (`GET …/{id}`): a stage may add what it knows to the row for this
+    /// viewer (an exercise's latest check, for its author).
+    Viewed(ViewedHook),
 }
 
 /// Cheap to clone: a write's closure takes its own handle.
@@ -77,13 +86,30 @@ impl Registry {
     pub fn hidden_edited(
         &self,
         conn: &Connection,
+        config: &Config,
         res: &'static Resource,
         id: i64,
     ) -> Result<(), ApiError> {
         for hook in &self.0.hooks {
             match hook {
-                Hook::HiddenEdited(f) => f(conn, res, id)?,
-                Hook::Saved(_) => {}
+                Hook::HiddenEdited(f) => f(conn, config, res, id)?,
+                Hook::Saved(_) | Hook::Viewed(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the hooks that add to a single row's view.
+    pub fn viewed(
+        &self,
+        conn: &Connection,
+        res: &'static Resource,
+        viewer: Viewer,
+        row: &mut Map<String, Value>,
+    ) -> Result<(), ApiError> {
+        for hook in &self.0.hooks {
+            if let Hook::Viewed(f) = hook {
+                f(conn, res, viewer, row)?;
             }
         }
         Ok(())

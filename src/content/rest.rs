@@ -212,7 +212,9 @@ async fn run(
                 .db
                 .read(move |c| {
                     let viewer = caller.reader(c, parent)?;
-                    store::get(c, res, viewer, id)
+                    let mut row = store::get(c, res, viewer, id)?;
+                    registry.viewed(c, res, viewer, &mut row)?;
+                    Ok(row)
                 })
                 .await?;
             check_parent(&row, parent)?;

@@ -2,7 +2,7 @@
 //! delete, driven by the [`Resource`] descriptions.
 
 use rusqlite::types::{Value as Sql, ValueRef};
-use rusqlite::{Connection, Statement, ToSql};
+use rusqlite::{Connection, OptionalExtension, Statement, ToSql};
 use serde_json::{Map, Value};
 
 use crate::accounts::auth::AuthUser;
@@ -157,7 +157,13 @@ pub fn list(
     );
     let names: Vec<String> = (0..filters.len()).map(|i| format!(":f{i}")).collect();
     for ((column, _), name) in filters.iter().zip(&names) {
-        sql.push_str(&format!(" AND {column} = {name}"));
+        match column.strip_suffix(crate::content::SUBGROUPS) {
+            Some(column) => sql.push_str(&format!(
+                " AND {column} IN {}",
+                crate::content::subgroups_sql(name)
+            )),
+            None => sql.push_str(&format!(" AND {column} = {name}")),
+        }
     }
     sql.push_str(" ORDER BY id DESC LIMIT :limit");
     let fetch = page.fetch();
@@ -194,7 +200,7 @@ fn clears(kind: Kind, value: &Value) -> bool {
     match (kind, value) {
         (_, Value::Null) => true,
         (Kind::Text { .. }, Value::String(s)) => s.trim().is_empty(),
-        (Kind::Ref { .. } | Kind::Account, v) => v.as_i64() == Some(0),
+        (Kind::Ref { .. } | Kind::Account | Kind::Group, v) => v.as_i64() == Some(0),
         _ => false,
     }
 }
@@ -313,6 +319,21 @@ pub fn validate(
                 }
                 Sql::Integer(id)
             }
+            Kind::Group => {
+                let id = value
+                    .as_i64()
+                    .ok_or_else(|| ApiError::invalid(field.name, "must be an integer id"))?;
+                let found: Option<i64> = conn
+                    .query_row("SELECT id FROM groups WHERE id = ?1", [id], |r| r.get(0))
+                    .optional()?;
+                if found.is_none() {
+                    return Err(ApiError::invalid(
+                        field.name,
+                        format!("no group with id {id} exists"),
+                    ));
+                }
+                Sql::Integer(id)
+            }
         };
         out.push((field.name, sql));
     }
@@ -417,13 +438,33 @@ pub fn for_write(
 ) -> Result<Map<String, Value>, ApiError> {
     let row = get(conn, res, Viewer::of(Some(user)), id)?;
     let owner = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
-    if !res.may_write(user, owner, deleting) {
+    if !res.may_write(user, owner, deleting) && !is_editor(conn, res, user, id)? {
         return Err(ApiError::forbidden(format!(
             "This {} is not yours.",
             res.name
         )));
     }
     Ok(row)
+}
+
+/// Whether `user` is one of the row's other editors ([`Resource::editors`]).
+fn is_editor(
+    conn: &Connection,
+    res: &Resource,
+    user: &AuthUser,
+    id: i64,
+) -> Result<bool, ApiError> {
+    let Some(rule) = res.editors else {
+        return Ok(false);
+    };
+    let sql = format!("SELECT 1 FROM {} WHERE id = :id AND {rule}", res.table);
+    let viewer = Viewer::of(Some(user));
+    let rows = select(
+        conn,
+        &sql,
+        &[(":id", &id), (":me", &viewer.me), (":staff", &viewer.staff)],
+    )?;
+    Ok(!rows.is_empty())
 }
 
 /// Whether `body` changes at least one field and only staff-only ones.
@@ -497,7 +538,7 @@ pub fn update(
         .and_then(|o| existing.get(o))
         .and_then(Value::as_i64);
     if existing.get("hidden").and_then(Value::as_i64) == Some(1) && owner == Some(user.id) {
-        registry.hidden_edited(conn, res, id)?;
+        registry.hidden_edited(conn, config, res, id)?;
     }
     registry.saved(conn, config, res, id, user)?;
     Ok(())

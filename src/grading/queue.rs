@@ -361,6 +361,18 @@ pub fn finish(conn: &Connection, run: &Claimed, report: &Report) -> Result<(), A
     if matches!(report.verdict, Verdict::SandboxUnavailable | Verdict::Error) {
         return Ok(());
     }
+    // Nor does the check of an exercise's correction against its own tests (`teaching`).
+    let is_check: bool = conn
+        .query_row(
+            "SELECT is_check FROM attempts WHERE id = ?1",
+            [run.attempt_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
+    if is_check {
+        return Ok(());
+    }
     let proposed = if spec.auto_grade { 0 } else { 1 };
     let existing: Option<(i64, i64)> = conn
         .query_row(

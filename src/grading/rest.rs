@@ -19,7 +19,16 @@ use crate::http::error::ApiError;
 use crate::http::pagination::{PageRequest, Paging};
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![runners, queue_run, one, list, events, rerun, admin]
+    routes![
+        runners,
+        queue_run,
+        one,
+        list,
+        events,
+        rerun,
+        rerun_progress,
+        admin
+    ]
 }
 
 /// The runners this server can run, and how runs are confined.
@@ -162,8 +171,29 @@ async fn events(app: &State<App>, user: AuthUser, id: i64) -> Result<EventStream
     })
 }
 
+/// The exercise's author or staff may re-run it and follow the re-run; to anyone else (and
+/// for a missing exercise) it is not found.
+fn author_or_staff(
+    c: &rusqlite::Connection,
+    id: i64,
+    me: i64,
+    staff: bool,
+) -> Result<(), ApiError> {
+    let author: Option<i64> = c
+        .query_row(
+            "SELECT account_id FROM exercises WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match author {
+        Some(a) if a == me || staff => Ok(()),
+        _ => Err(ApiError::not_found(&format!("The exercise {id}"))),
+    }
+}
+
 /// Queue the latest submission of every member again (after the script changed): the
-/// exercise's author or staff. Answers the number queued.
+/// exercise's author or staff. Answers the number queued; `GET` on the same path follows them.
 #[utoipa::path(post, path = "/api/v1/exercises/{id}/rerun", tag = "grading", security(("bearer" = [])),
     responses((status = 202, description = "`{queued: n, runs: [ids]}`"), (status = "4XX", body = crate::http::error::ErrorBody),
         (status = 503, description = "The queue would be full.", body = crate::http::error::ErrorBody)))]
@@ -179,13 +209,7 @@ async fn rerun(
     let runs = app
         .db
         .write(move |tx| {
-            let author: Option<i64> = tx
-                .query_row("SELECT account_id FROM exercises WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?;
-            match author {
-                Some(a) if a == me || staff => {}
-                _ => return Err(ApiError::not_found(&format!("The exercise {id}"))),
-            }
+            author_or_staff(tx, id, me, staff)?;
             // The latest code of each member on this exercise.
             let mut stmt = tx.prepare(
                 "SELECT c.attempt_id, c.id, c.content FROM attempt_codes c
@@ -208,6 +232,66 @@ async fn rerun(
         Status::Accepted,
         Json(json!({"queued": runs.len(), "runs": runs})),
     ))
+}
+
+/// The progress of a re-run (or of the first runs): for the latest submission of every member,
+/// the state of its latest run — how many are queued, running and done, and the verdicts of
+/// those done. `complete` once none waits. The exercise's author or staff.
+#[utoipa::path(get, path = "/api/v1/exercises/{id}/rerun", tag = "grading", security(("bearer" = [])),
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, description = "`{exercise_id, members, queued, running, done, not_run, verdicts: {verdict: n}, complete}`"),
+        (status = "4XX", body = crate::http::error::ErrorBody)))]
+#[get("/exercises/<id>/rerun")]
+async fn rerun_progress(
+    app: &State<App>,
+    user: AuthUser,
+    id: i64,
+) -> Result<Json<Value>, ApiError> {
+    let (me, staff) = (user.id, user.is_moderator());
+    let states = app
+        .db
+        .read(move |c| {
+            author_or_staff(c, id, me, staff)?;
+            // SQLite gives the bare columns of the row that holds MAX(c.id).
+            let mut stmt = c.prepare_cached(
+                "WITH latest AS (
+                     SELECT MAX(c.id) AS code_id, c.attempt_id FROM attempt_codes c JOIN attempts a ON a.id = c.attempt_id
+                     WHERE a.exercise_id = ?1 GROUP BY a.account_id)
+                 SELECT r.status, r.verdict FROM latest l
+                 LEFT JOIN runs r ON r.id = (SELECT MAX(id) FROM runs WHERE attempt_id = l.attempt_id AND code_id = l.code_id)",
+            )?;
+            let rows = stmt
+                .query_map([id], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await?;
+    let count = |s: &str| {
+        states
+            .iter()
+            .filter(|(st, _)| st.as_deref() == Some(s))
+            .count()
+    };
+    let mut verdicts = serde_json::Map::new();
+    for (_, verdict) in states
+        .iter()
+        .filter(|(st, _)| st.as_deref() == Some("done"))
+    {
+        let key = verdict.clone().unwrap_or_else(|| "error".into());
+        let n = verdicts.get(&key).and_then(Value::as_u64).unwrap_or(0);
+        verdicts.insert(key, json!(n + 1));
+    }
+    let (queued, running) = (count("queued"), count("running"));
+    Ok(Json(json!({
+        "exercise_id": id,
+        "members": states.len(),
+        "queued": queued,
+        "running": running,
+        "done": count("done"),
+        "not_run": states.iter().filter(|(st, _)| st.is_none()).count(),
+        "verdicts": verdicts,
+        "complete": queued + running == 0,
+    })))
 }
 
 /// The admin's view: the sandbox's mode and self-test, runners, queue, recent runs, limits.
@@ -269,7 +353,7 @@ async fn admin(
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(runners, queue_run, one, list, events, rerun, admin))]
+    #[openapi(paths(runners, queue_run, one, list, events, rerun, rerun_progress, admin))]
     struct Part;
     <Part as utoipa::OpenApi>::openapi()
 }

@@ -67,6 +67,7 @@ pub static LOCALES: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static LANGUAGES: Resource = Resource {
@@ -94,6 +95,7 @@ pub static LANGUAGES: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static COURSES: Resource = Resource {
@@ -114,23 +116,37 @@ pub static COURSES: Resource = Resource {
             "The programming language taught.",
         )
         .optional(),
+        Field::group("group_id", "The group (class) it is for.").optional(),
     ],
     owner: Some("account_id"),
     create: Level::Member,
     moderated: true,
-    visible: APPROVED_OR_AUTHOR,
+    // A course meant for a group is, beyond that, only for the members of the group or of one
+    // of its sub-groups (and its author and staff); its exercises and comments follow (`within`).
+    visible: COURSE_VISIBLE,
     filters: &[
         ("author", "account_id"),
         ("status", "status"),
         ("language", "language_id"),
         ("locale", "locale_id"),
+        ("group", "group_id in subgroups"),
     ],
     check: None,
     tag: "courses",
     within: None,
     reportable: true,
     likes: None,
+    editors: None,
 };
+
+/// Approved or the author's (`APPROVED_OR_AUTHOR`), and, for a course with a group, the viewer's
+/// group is that group or one of its sub-groups.
+pub const COURSE_VISIBLE: &str = "(((status = 'approved' AND hidden = 0) OR account_id = :me OR :staff)
+    AND (courses.group_id IS NULL OR courses.account_id = :me OR :staff
+         OR courses.group_id IN (WITH RECURSIVE up_g(id) AS (
+                SELECT a.group_id FROM accounts a WHERE a.id = :me AND a.group_id IS NOT NULL
+                UNION SELECT g.parent_id FROM groups g JOIN up_g ON g.id = up_g.id WHERE g.parent_id IS NOT NULL)
+             SELECT id FROM up_g)))";
 
 pub static COURSE_COMMENTS: Resource = Resource {
     name: "course comment",
@@ -155,6 +171,7 @@ pub static COURSE_COMMENTS: Resource = Resource {
     within: Some("course_id"),
     reportable: true,
     likes: None,
+    editors: None,
 };
 
 pub static SCRIPTS: Resource = Resource {
@@ -178,6 +195,7 @@ pub static SCRIPTS: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static SCRIPT_LOGS: Resource = Resource {
@@ -203,6 +221,7 @@ pub static SCRIPT_LOGS: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static CORRECTIONS: Resource = Resource {
@@ -224,6 +243,7 @@ pub static CORRECTIONS: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static EXERCISES: Resource = Resource {
@@ -300,6 +320,7 @@ pub static EXERCISES: Resource = Resource {
     within: Some("course_id"),
     reportable: true,
     likes: None,
+    editors: None,
 };
 
 pub static EXERCISE_COMMENTS: Resource = Resource {
@@ -326,6 +347,7 @@ pub static EXERCISE_COMMENTS: Resource = Resource {
     within: Some("exercise_id"),
     reportable: true,
     likes: None,
+    editors: None,
 };
 
 pub static GRADES: Resource = Resource {
@@ -339,18 +361,30 @@ pub static GRADES: Resource = Resource {
         Field::reference("exercise_id", &EXERCISES, "").alias(&["exercice_id"]),
         Field::int("value", 0, 1000, "At most the exercise's `grade_max`."),
         Field::reference("log_id", &SCRIPT_LOGS, "The run that justified it.").optional(),
+        Field::long_text(
+            "comment",
+            COMMENT_MAX,
+            "The teacher's comment, shown to the graded member with the log.",
+        )
+        .markdown()
+        .optional(),
     ],
     owner: Some("grader_id"),
     create: Level::Member,
     moderated: false,
-    visible: "(account_id = :me OR grader_id = :me OR :staff)",
+    visible: "(account_id = :me OR grader_id = :me OR :staff OR EXISTS (SELECT 1 FROM exercises e WHERE e.id = grades.exercise_id AND e.account_id = :me))",
     filters: &[("exercise", "exercise_id"), ("account", "account_id")],
     check: Some(check_grade),
     tag: "exercises",
     within: None,
     reportable: false,
     likes: None,
+    // The exercise's author and moderators change (and so confirm) a grade proposed by a run.
+    editors: Some(GRADE_EDITORS),
 };
+
+/// Besides its grader: moderators and the exercise's author (never the graded member).
+pub const GRADE_EDITORS: &str = "(grades.account_id <> :me AND (:staff OR EXISTS (SELECT 1 FROM exercises e WHERE e.id = grades.exercise_id AND e.account_id = :me)))";
 
 pub static ATTEMPTS: Resource = Resource {
     name: "attempt",
@@ -367,13 +401,15 @@ pub static ATTEMPTS: Resource = Resource {
     owner: Some("account_id"),
     create: Level::Member,
     moderated: false,
-    visible: "(account_id = :me OR :staff OR EXISTS (SELECT 1 FROM exercises e WHERE e.id = exercise_id AND e.account_id = :me))",
+    // A check attempt (the correction run against its tests) is the teaching routes' own.
+    visible: "(is_check = 0 AND (account_id = :me OR :staff OR EXISTS (SELECT 1 FROM exercises e WHERE e.id = exercise_id AND e.account_id = :me)))",
     filters: &[("exercise", "exercise_id"), ("author", "account_id")],
     check: None,
     tag: "exercises",
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 pub static ATTEMPT_CODES: Resource = Resource {
@@ -394,6 +430,7 @@ pub static ATTEMPT_CODES: Resource = Resource {
     within: None,
     reportable: false,
     likes: None,
+    editors: None,
 };
 
 /// Grades are given by the exercise's author, a moderator or an admin, within `grade_max`.

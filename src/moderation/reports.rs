@@ -10,12 +10,14 @@ use utoipa::ToSchema;
 
 use crate::accounts::App;
 use crate::accounts::auth::AuthUser;
+use crate::accounts::letters::Locale;
 use crate::audit;
+use crate::config::Config;
 use crate::content::store::{self, Viewer};
 use crate::content::{Kind, Registry, Resource};
 use crate::db::now_ms;
 use crate::http::error::{ApiError, Violation, code};
-use crate::moderation::notifications::{self, Notice};
+use crate::moderation::notifications::{self, Notice, Text};
 use crate::moderation::optional_message;
 
 pub const COMMENT_MAX: usize = 1000;
@@ -206,6 +208,7 @@ pub async fn file(
     let user = user.clone();
     let kind = kind.to_owned();
     let threshold = app.config.report_hide_threshold;
+    let fallback = Locale::default_of(&app.config);
     app.db
         .write(move |tx| {
             let visible = store::find(tx, res, Viewer::of(Some(&user)), target_id)?;
@@ -239,8 +242,8 @@ pub async fn file(
                     set_hidden(tx, res, target_id, true)?;
                     audit::record(tx, user.id, "auto_hide", &kind, target_id, Some(&format!("{reporters} distinct reporters")))?;
                     if let Some(author) = owner {
-                        let message = format!("Your {} was hidden after {reporters} members reported it, until a moderator reviews it.", res.name);
-                        notifications::send(tx, author, &Notice { kind: "content_hidden", message, report_id: Some(id), target: Some((&kind, target_id)) })?;
+                        let text = Text::AutoHidden { noun: res.name, reporters };
+                        notifications::send(tx, fallback, author, &Notice { kind: "content_hidden", text, report_id: Some(id), target: Some((&kind, target_id)) })?;
                     }
                 }
             }
@@ -339,6 +342,7 @@ pub async fn cancel(
     let result = optional_message("report_result", result.as_deref(), RESULT_MAX)?;
     let moderator = user.id;
     let threshold = app.config.report_hide_threshold;
+    let fallback = Locale::default_of(&app.config);
     app.db
         .write(move |tx| {
             let report = get(tx, id)?;
@@ -353,27 +357,28 @@ pub async fn cancel(
                         params![id, result, moderator, now],
                     )?;
                     let target = (report.target_type.as_str(), report.target_id);
-                    let outcome = result.clone().unwrap_or_else(|| "no further action".into());
+                    let outcome = result.as_deref();
                     let (author, hidden) = target_state(tx, res, report.target_id)?.unwrap_or((None, false));
                     let shown = hidden && !must_stay_hidden(tx, &report.target_type, report.target_id, threshold)?;
                     if shown {
                         set_hidden(tx, res, report.target_id, false)?;
                     }
+                    let noun = res.name;
                     let to_author = if shown {
-                        Some(format!("Your {} is visible again: {outcome}", res.name))
+                        Some(Text::VisibleAgain { noun, outcome })
                     } else if report.status == ReportStatus::Confirmed {
-                        Some(format!("A report on your {} is closed: {outcome}. It stays hidden while other reports are reviewed.", res.name))
+                        Some(Text::ClosedStillHidden { noun, outcome })
                     } else {
                         None
                     };
-                    if let (Some(author), Some(message)) = (author, to_author) {
-                        notifications::send(tx, author, &Notice { kind: "report_finished", message, report_id: Some(id), target: Some(target) })?;
+                    if let (Some(author), Some(text)) = (author, to_author) {
+                        notifications::send(tx, fallback, author, &Notice { kind: "report_finished", text, report_id: Some(id), target: Some(target) })?;
                     }
                     // An upheld report ends finished, not cancelled.
                     let kind = if report.status == ReportStatus::Confirmed { "report_finished" } else { "report_cancelled" };
-                    let message = format!("Your report of a {} was reviewed: {outcome}", res.name);
                     if let Some(reporter) = report.reporter_id {
-                        notifications::send(tx, reporter, &Notice { kind, message, report_id: Some(id), target: Some(target) })?;
+                        let text = Text::ReportReviewed { noun, outcome };
+                        notifications::send(tx, fallback, reporter, &Notice { kind, text, report_id: Some(id), target: Some(target) })?;
                     }
                     let action = if report.status == ReportStatus::Confirmed { "report_finish" } else { "report_cancel" };
                     audit::record(tx, moderator, action, &report.target_type, report.target_id, result.as_deref())?;
@@ -396,6 +401,7 @@ pub async fn confirm(
     staff_only(user)?;
     let result = optional_message("report_result", result.as_deref(), RESULT_MAX)?;
     let moderator = user.id;
+    let fallback = Locale::default_of(&app.config);
     app.db
         .write(move |tx| {
             let report = get(tx, id)?;
@@ -410,14 +416,14 @@ pub async fn confirm(
                     )?;
                     set_hidden(tx, res, report.target_id, true)?;
                     let target = Some((report.target_type.as_str(), report.target_id));
-                    let outcome = result.clone().unwrap_or_else(|| "it breaks the rules".into());
+                    let outcome = result.as_deref();
                     if let Some((Some(author), _)) = target_state(tx, res, report.target_id)? {
-                        let message = format!("Your {} was hidden by a moderator: {outcome}. Edit it to have it reviewed again.", res.name);
-                        notifications::send(tx, author, &Notice { kind: "report_confirmed", message, report_id: Some(id), target })?;
+                        let text = Text::HiddenByModerator { noun: res.name, outcome };
+                        notifications::send(tx, fallback, author, &Notice { kind: "report_confirmed", text, report_id: Some(id), target })?;
                     }
-                    let message = format!("Your report of a {} was upheld: the content is hidden.", res.name);
+                    let text = Text::ReportUpheld { noun: res.name };
                     if let Some(reporter) = report.reporter_id {
-                        notifications::send(tx, reporter, &Notice { kind: "report_confirmed", message, report_id: Some(id), target })?;
+                        notifications::send(tx, fallback, reporter, &Notice { kind: "report_confirmed", text, report_id: Some(id), target })?;
                     }
                     // The audit entry keeps the reported text beside the decision.
                     audit::record_with_evidence(tx, moderator, "report_confirm", (&report.target_type, report.target_id), result.as_deref(), report.evidence.as_deref())?;
@@ -431,7 +437,12 @@ pub async fn confirm(
 }
 
 /// The hook run when the author edits hidden content: its moderators are told to review it.
-pub fn author_edited(conn: &Connection, res: &'static Resource, id: i64) -> Result<(), ApiError> {
+pub fn author_edited(
+    conn: &Connection,
+    config: &Config,
+    res: &'static Resource,
+    id: i64,
+) -> Result<(), ApiError> {
     if !res.reportable {
         return Ok(());
     }
@@ -443,15 +454,13 @@ pub fn author_edited(conn: &Connection, res: &'static Resource, id: i64) -> Resu
         .collect::<rusqlite::Result<_>>()?;
     for (report, handler) in rows {
         if let Some(handler) = handler {
-            let message = format!(
-                "The author edited the hidden content of report {report}: review it and finish the report."
-            );
             notifications::send(
                 conn,
+                Locale::default_of(config),
                 handler,
                 &Notice {
                     kind: "hidden_content_edited",
-                    message,
+                    text: Text::HiddenEdited { report },
                     report_id: Some(report),
                     target: Some((kind, id)),
                 },

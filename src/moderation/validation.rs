@@ -23,7 +23,7 @@ use crate::content::store::{self, Viewer};
 use crate::db::now_ms;
 use crate::http::body::read_json;
 use crate::http::error::ApiError;
-use crate::moderation::notifications::{self, Notice};
+use crate::moderation::notifications::{self, Notice, Text};
 
 pub const REASON_MAX: usize = 1000;
 
@@ -42,6 +42,9 @@ pub async fn decide(
         ));
     }
     let reason = crate::moderation::optional_message("reason", reason.as_deref(), REASON_MAX)?;
+    // The moderator's own words, for the author's notification (written in their language).
+    let given = reason.clone();
+    let fallback = crate::accounts::letters::Locale::default_of(&app.config);
     let reason = match (approved, reason) {
         (false, None) => Some(format!(
             "This {} was not accepted by a moderator.",
@@ -58,13 +61,13 @@ pub async fn decide(
                 &format!("UPDATE {} SET status = ?2, status_reason = ?3, moderated_by = ?4, moderated_at = ?5 WHERE id = ?1", res.table),
                 rusqlite::params![id, if approved { "approved" } else { "rejected" }, reason, moderator, now_ms()],
             )?;
-            let (kind, message) = if approved {
-                ("content_approved", format!("Your {} is published.", res.name))
+            let (kind, text) = if approved {
+                ("content_approved", Text::Published { noun: res.name })
             } else {
-                ("content_rejected", format!("Your {} was not accepted: {}", res.name, reason.as_deref().unwrap_or_default()))
+                ("content_rejected", Text::NotAccepted { noun: res.name, reason: given.as_deref() })
             };
             if let Some(author) = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64) {
-                notifications::send(tx, author, &Notice { kind, message, report_id: None, target: Some((&res.kind(), id)) })?;
+                notifications::send(tx, fallback, author, &Notice { kind, text, report_id: None, target: Some((&res.kind(), id)) })?;
             }
             audit::record(tx, moderator, if approved { "approve" } else { "reject" }, &res.kind(), id, reason.as_deref())?;
             store::get(tx, res, viewer, id)

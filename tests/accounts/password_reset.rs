@@ -400,6 +400,28 @@ fn an_invited_account_has_no_usable_password_until_its_setup_link_is_used() {
 }
 
 #[test]
+fn an_invite_puts_the_account_in_its_group() {
+    let app = TestApp::new();
+    let admin = app.admin("root");
+    let group = admin_post(
+        &app,
+        &admin.token,
+        "/api/v1/groups",
+        json!({"name": "2nde A"}),
+    );
+    assert_eq!(group.status, 201, "{}", group.text);
+    let group = group.body["id"].as_i64().unwrap();
+    let res = admin_post(
+        &app,
+        &admin.token,
+        "/api/v1/accounts",
+        json!({"username": "pupil", "group_id": group}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    assert_eq!(res.body["account"]["group_id"], json!(group));
+}
+
+#[test]
 fn an_invite_refuses_bad_input_naming_the_field() {
     let app = TestApp::new();
     let admin = app.admin("root");
@@ -425,6 +447,14 @@ fn an_invite_refuses_bad_input_naming_the_field() {
         json!({"username": "pupil", "locale": "de"}),
     );
     assert_eq!(res.body["field"], json!("locale"));
+    let res = admin_post(
+        &app,
+        &admin.token,
+        "/api/v1/accounts",
+        json!({"username": "pupil", "group_id": 999}),
+    );
+    res.assert_error(400, 400, 1400);
+    assert_eq!(res.body["field"], json!("group_id"));
     assert_eq!(app.count("accounts"), 1);
     let member = app.register("bob");
     admin_post(

@@ -72,6 +72,11 @@ fn every_page_path_of_the_app_gets_the_page() {
         "/blog",
         "/blog/new",
         "/blog/4",
+        "/teach",
+        "/teach/courses/new",
+        "/teach/exercises/5/submissions",
+        "/teach/gradebook?group=2",
+        "/teach/import",
     ] {
         let res = app.get(path).dispatch();
         assert_eq!(res.status(), Status::Ok, "{path}");
@@ -107,6 +112,17 @@ fn the_api_the_admin_ui_and_the_seed_routes_keep_their_paths() {
     assert_eq!(header(&res, "Content-Type"), Some("application/json"));
     let res = app.get("/admin/").dispatch();
     assert!(res.into_string().unwrap().contains("Préau admin"));
+    let res = app.get("/admin/js/app.js").dispatch();
+    assert_eq!(res.status(), Status::Ok);
+    // The admin UI serves its own files only, not the member app's nor the vendored bundles.
+    for path in [
+        "/admin/app/index.html",
+        "/admin/app/js/main.js",
+        "/admin/vendor/README.md",
+    ] {
+        let res = common::RequestExt::fetch(app.get(path));
+        res.assert_error(404, 404, 1404);
+    }
     // Seed routes that only take POST still say so to a GET.
     for path in ["/register", "/forum/post/modify", "/blog/post/modify"] {
         let res = common::RequestExt::fetch(app.get(path));

@@ -495,13 +495,41 @@ fn rerun_queues_the_latest_submission_of_every_member() {
         &w.alice,
         json!({}),
     ));
-    let res = w.post(&format!("/api/v1/exercises/{ex}/rerun"), &w.bob, json!({}));
+    let progress = format!("/api/v1/exercises/{ex}/rerun");
+    let before = w.get(&progress, &w.bob);
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["members"], 2, "{}", before.text);
+    assert_eq!(before.body["done"], 2, "{}", before.text);
+    assert_eq!(before.body["verdicts"]["passed"], 2, "{}", before.text);
+    let res = w.post(&progress, &w.bob, json!({}));
     assert_eq!(res.status, 202, "{}", res.text);
     assert_eq!(res.body["queued"], 2);
+    // Right after, the new runs wait (or run): the progress counts them, not the old ones.
+    let during = w.get(&progress, &w.bob);
+    assert_eq!(
+        during.body["queued"].as_u64().unwrap()
+            + during.body["running"].as_u64().unwrap()
+            + during.body["done"].as_u64().unwrap(),
+        2,
+        "{}",
+        during.text
+    );
     for id in res.body["runs"].as_array().unwrap() {
         let run = done(&w, &w.bob, id.as_i64().unwrap());
         assert_eq!(run["verdict"], "passed", "{run}");
     }
+    let after = w.get(&progress, &w.bob);
+    assert_eq!(after.body["complete"], true, "{}", after.text);
+    assert_eq!(after.body["done"], 2, "{}", after.text);
+    assert_eq!(
+        after.body["verdicts"],
+        json!({"passed": 2}),
+        "{}",
+        after.text
+    );
+    // A member may not follow it; a missing exercise is not found.
+    crate::support::assert_not_found(&w.get(&progress, &w.alice));
+    crate::support::assert_not_found(&w.get("/api/v1/exercises/999999/rerun", &w.bob));
 }
 
 #[test]

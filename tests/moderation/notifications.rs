@@ -167,3 +167,67 @@ fn notifications_need_a_token() {
 
     res.assert_error(401, 401, 901);
 }
+
+/// A member who registered with a French browser is written to in French; the others in the
+/// server's `default_locale`.
+#[test]
+fn notifications_are_written_in_the_language_of_their_reader() {
+    let app = TestApp::new();
+    let moderator = app.moderator("mod");
+    let res = app
+        .post("/api/v1/auth/register")
+        .header(rocket::http::Header::new("Accept-Language", "fr-FR,fr;q=0.9,en;q=0.5"))
+        .json_body(&json!({"username": "eleve", "password": crate::common::PASSWORD, "email": "eleve@example.org"}))
+        .fetch();
+    assert_eq!(res.status, 201, "{}", res.text);
+    let french = app.relogin(&User {
+        id: res.body["account"]["id"].as_i64().unwrap(),
+        username: "eleve".into(),
+        email: "eleve@example.org".into(),
+        token: String::new(),
+        refresh: String::new(),
+    });
+    let english = app.register("pupil");
+
+    let theirs = pending_course(&app, &french, "Boucles");
+    validate(
+        &app,
+        &moderator,
+        "courses",
+        theirs,
+        json!({"approved": true}),
+    );
+    let mine = pending_course(&app, &english, "Loops");
+    validate(
+        &app,
+        &moderator,
+        "courses",
+        mine,
+        json!({"approved": false}),
+    );
+
+    let told = notices(&app, french.id).pop().unwrap();
+    assert_eq!(told.kind, "content_approved");
+    assert_eq!(told.message, "Votre cours est publié.");
+    let told = notices(&app, english.id).pop().unwrap();
+    assert_eq!(told.kind, "content_rejected");
+    assert_eq!(told.message, "Your course was not accepted by a moderator.");
+
+    // With French as the server's language, an account without its own is written to in French.
+    let app = TestApp::with(|c| c.default_locale = "fr".into());
+    let moderator = app.moderator("mod");
+    let member = app.register("pupil");
+    let course = pending_course(&app, &member, "Listes");
+    validate(
+        &app,
+        &moderator,
+        "courses",
+        course,
+        json!({"approved": false, "reason": "Trop court."}),
+    );
+    let told = notices(&app, member.id).pop().unwrap();
+    assert_eq!(
+        told.message,
+        "Votre cours n’a pas été accepté : Trop court."
+    );
+}

@@ -23,6 +23,14 @@ const ROUTES = [
   ['/blog/:id', 'blog.js', 'blog-post'],
   ['/notifications', 'notifications.js', 'notifications'],
   ['/profile', 'profile.js', 'profile'],
+  ['/teach', 'teach.js', 'teach'],
+  ['/teach/courses/new', 'teach.js', 'teach-course'],
+  ['/teach/courses/:id', 'teach.js', 'teach-course'],
+  ['/teach/exercises/new', 'teach.js', 'teach-exercise'],
+  ['/teach/exercises/:id', 'teach.js', 'teach-exercise'],
+  ['/teach/exercises/:id/submissions', 'teach.js', 'teach-submissions'],
+  ['/teach/gradebook', 'teach.js', 'teach-gradebook'],
+  ['/teach/import', 'teach.js', 'teach-import'],
   ['/sign-in', 'auth.js', 'sign-in'],
   ['/sign-up', 'auth.js', 'sign-up'],
   ['/confirm', 'auth.js', 'confirm'],
@@ -54,6 +62,39 @@ function navItem(href, label, current) {
   return h('li', {}, link(href, { class: 'nav-link', 'aria-current': current ? 'page' : null }, label));
 }
 
+// "Teaching" is shown to staff and to whoever authored a course or an exercise (a member who
+// starts writing a course becomes one); asked once per session.
+let teacher = null;
+function isTeacher() {
+  const me = api.currentUser();
+  if (!me) return Promise.resolve(false);
+  if (api.isStaff()) return Promise.resolve(true);
+  if (teacher?.id !== me.id) {
+    const authored = (path) => api.get(path, { query: { author: me.id, limit: 1 } }).then((page) => page.items.length > 0, () => false);
+    teacher = { id: me.id, answer: Promise.all([authored('/courses'), authored('/exercises')]).then(([c, e]) => c || e) };
+  }
+  return teacher.answer;
+}
+
+/** After a member writes their first course: the navigation shows "Teaching" at once. */
+export function becameTeacher() {
+  const me = api.currentUser();
+  if (me) teacher = { id: me.id, answer: Promise.resolve(true) };
+  const item = document.getElementById('nav-teaching-item');
+  if (item) item.hidden = false;
+}
+
+function teachingItem(current) {
+  const item = navItem('/teach', t('nav.teaching'), current);
+  item.id = 'nav-teaching-item';
+  item.firstChild.id = 'nav-teaching';
+  item.hidden = !current;
+  isTeacher().then((yes) => {
+    if (yes) item.hidden = false;
+  });
+  return item;
+}
+
 function topbar(name) {
   const me = api.currentUser();
   const section = name.startsWith('forum') || name === 'subjects' || name === 'subject' ? 'forums' : name.startsWith('blog') ? 'blog' : name;
@@ -77,6 +118,7 @@ function topbar(name) {
         navItem('/courses', t('nav.courses'), section === 'courses' || section === 'course' || section === 'exercise'),
         navItem('/forums', t('nav.forum'), section === 'forums'),
         navItem('/blog', t('nav.blog'), section === 'blog'),
+        teachingItem(section.startsWith('teach')),
         h('li', {}, link('/notifications', { class: 'nav-link', 'aria-current': section === 'notifications' ? 'page' : null, id: 'nav-notifications' }, t('nav.notifications'), ' ', badge)),
         navItem('/profile', me.username, section === 'profile'),
       ),

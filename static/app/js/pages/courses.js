@@ -62,7 +62,8 @@ export async function render(main, _params, query) {
     { empty: t('courses.none'), label: t('courses.title'), className: 'list cards' },
   );
   results.replaceChildren(paged.node);
-  main.replaceChildren(heading, filters, results);
+  const write = h('p', { class: 'page-tools' }, link('/teach/courses/new', { class: 'button', id: 'write-course' }, t('courses.write')));
+  main.replaceChildren(heading, write, filters, results);
   try {
     await paged.load();
   } catch (e) {

@@ -15,7 +15,7 @@ const MODES = [
   [/^(c|c\+\+|cpp)$/i, 'lang-cpp.js'],
 ];
 
-function modeFor(name) {
+export function modeFor(name) {
   return MODES.find(([pattern]) => pattern.test(String(name || '').trim()))?.[1] || null;
 }
 
@@ -26,7 +26,7 @@ function modeFor(name) {
  * page's CSP (no inline style) refuses; inside a shadow root it uses a constructed style sheet
  * instead, which the CSP allows. So the editor lives in a shadow root of `parent`.
  */
-async function makeEditor(parent, { language, initial, label, onSubmit }) {
+export async function makeEditor(parent, { language, initial, label, onSubmit = () => {}, help = 'editor-help' }) {
   try {
     const cm = await import('../../vendor/codemirror/dist/editor.js');
     const shadow = parent.attachShadow({ mode: 'open' });
@@ -41,7 +41,7 @@ async function makeEditor(parent, { language, initial, label, onSubmit }) {
       }),
       cm.basicSetup,
       cm.keymap.of([{ key: 'Mod-Enter', run: () => (onSubmit(), true) }, cm.indentWithTab]),
-      cm.EditorView.contentAttributes.of({ 'aria-label': label, 'aria-describedby': 'editor-help' }),
+      cm.EditorView.contentAttributes.of({ 'aria-label': label, 'aria-describedby': help }),
       cm.EditorView.lineWrapping,
     ];
     const mode = modeFor(language);
@@ -130,7 +130,7 @@ async function followEvents(runId, onRun, signal) {
 }
 
 /** Follows a run to its end: the event stream, else polling; calls `show(run)` on changes. */
-async function follow(run, show, signal) {
+export async function follow(run, show, signal) {
   let current = run;
   show(current);
   if (current.status === 'done') return current;
@@ -167,7 +167,7 @@ async function follow(run, show, signal) {
   return current;
 }
 
-function runView(run, exercise, logs) {
+export function runView(run, exercise, logs) {
   const status = t(`run.status.${run.status}`) || run.status;
   const verdict = run.verdict ? t(`run.verdict.${run.verdict}`) : '';
   const tests = Array.isArray(run.tests) ? run.tests : [];
@@ -198,7 +198,10 @@ function runView(run, exercise, logs) {
         )
       : null,
   );
-  if (run.log_id && exercise.script_id) {
+  // The run's own JSON carries its log's text (`GET /runs/{id}`); else the script's log.
+  if (typeof run.log === 'string') {
+    node.append(h('details', { class: 'log' }, h('summary', {}, t('run.log')), h('pre', { class: 'log-text', tabindex: '0' }, run.log)));
+  } else if (run.log_id && exercise.script_id) {
     const details = h('details', { class: 'log' }, h('summary', {}, t('run.log')));
     details.addEventListener(
       'toggle',
@@ -302,9 +305,32 @@ export async function render(main, { id }) {
       return;
     }
     gradeArea.replaceChildren(
-      h('p', { class: 'grade', 'data-value': grade.value }, t('exercise.graded', { value: grade.value, max: exercise.grade_max }), ' · ', time(grade.updated_at || grade.created_at)),
-      grade.comment ? h('p', { class: 'grade-comment' }, grade.comment) : null,
+      h(
+        'p',
+        { class: 'grade', 'data-value': grade.value, 'data-proposed': grade.proposed ? 'true' : 'false' },
+        t('exercise.graded', { value: grade.value, max: exercise.grade_max }),
+        ' · ',
+        grade.proposed ? t('exercise.grade_proposed') : t('exercise.grade_confirmed'),
+        ' · ',
+        time(grade.updated_at || grade.created_at),
+      ),
+      // The teacher's comment: the server's sanitized Markdown, else the text as text.
+      // (`replaceChildren` would write a null as the text "null": an empty string instead.)
+      grade.comment ? h('div', { class: 'grade-comment', id: 'grade-comment' }, h('h3', {}, t('exercise.teacher_comment')), rich(grade, 'comment')) : '',
     );
+    // The log of the run that justified the grade: the run's JSON carries it.
+    if (grade.log_id && attempt) {
+      try {
+        const runs = await runsOf(attempt.id);
+        const justified = runs.find((r) => r.log_id === grade.log_id);
+        const full = justified && (justified.log === undefined ? await api.get(`/runs/${justified.id}`) : justified);
+        if (typeof full?.log === 'string') {
+          gradeArea.append(h('details', { class: 'log grade-log', id: 'grade-log' }, h('summary', {}, t('exercise.grade_log')), h('pre', { class: 'log-text', tabindex: '0' }, full.log)));
+        }
+      } catch {
+        // Without grading, or a run no longer kept: the grade stands without its log.
+      }
+    }
     if (exercise.correction_id) {
       try {
         const correction = await api.get(`/corrections/${exercise.correction_id}`);

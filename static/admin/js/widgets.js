@@ -179,3 +179,29 @@ export function targetName(kind) {
   const text = t(key);
   return text === key ? String(kind).replace(/_/g, ' ') : text;
 }
+
+// ---------------------------------------------------------------- groups
+
+/** Every group, each with `label`: its path in the tree (`School › 2nde › 2nde A`). */
+export async function groupTree(api) {
+  const groups = await fetchAll(api, '/groups');
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const label = (g, seen = new Set()) => {
+    const parent = byId.get(g.parent_id);
+    if (!parent || seen.has(parent.id)) return g.name;
+    seen.add(g.id);
+    return `${label(parent, seen)} › ${g.name}`;
+  };
+  return groups.map((g) => ({ ...g, label: label(g) })).sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/** `[[id, label], …]` for a `<select>`, after `first` (e.g. `['', 'No group']`). */
+export function groupChoices(groups, first) {
+  return [first, ...groups.map((g) => [g.id, g.label])];
+}
+
+/** A group's label, a dash when none, `#id` when the group is not in `groups`. */
+export function groupName(groups, id) {
+  if (id === null || id === undefined) return '—';
+  return groups.find((g) => g.id === id)?.label ?? `#${id}`;
+}

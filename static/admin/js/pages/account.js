@@ -5,6 +5,7 @@ import { busy, confirmDialog, errorMessage, errorState, field, h, loadingState, 
 import { formatDateTime, formatDuration, levelName, t } from '../i18n.js';
 import { banStatus, fullName, levelBadge } from './accounts.js';
 import { sessionsSection, setupLinkSection } from './account-access.js';
+import { groupChoices, groupName, groupTree } from '../widgets.js';
 
 const BAN_DURATIONS = [3600, 86400, 7 * 86400, 30 * 86400, 0]; // 0: until lifted
 
@@ -32,7 +33,7 @@ function withId(name, element, className) {
   return element;
 }
 
-function details(account) {
+function details(account, groups) {
   const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
   return h(
     'dl',
@@ -43,12 +44,12 @@ function details(account) {
     row(t('account.birthdate'), account.birthdate || '—'),
     row(t('accounts.level'), levelBadge(account.level)),
     row(t('accounts.status'), banStatus(account)),
-    row(t('account.group'), account.group_id ?? '—'),
+    row(t('account.group'), h('span', { id: 'account-group' }, groupName(groups, account.group_id))),
     row(t('accounts.created'), formatDateTime(account.created_at)),
   );
 }
 
-function actions(account, ctx, update) {
+function actions(account, ctx, update, groups) {
   const { api } = ctx;
   const path = `/accounts/${account.id}`;
 
@@ -60,6 +61,18 @@ function actions(account, ctx, update) {
     async action() {
       const level = Number(levelSelect.value);
       update(await api.put(`${path}/level`, { level }), t('account.level_changed', { level: levelName(level) }), 'level');
+    },
+  });
+
+  const groupSelect = select({ name: 'group_id' }, groupChoices(groups, ['', t('account.no_group')]), account.group_id ?? '');
+  const groupForm = actionForm({
+    id: 'group-form',
+    children: field(t('account.group'), groupSelect, t('account.group_hint')),
+    submitLabel: t('account.save_group'),
+    async action() {
+      const group_id = groupSelect.value ? Number(groupSelect.value) : null;
+      const updated = await api.patch(path, { group_id });
+      update(updated, t('account.group_changed', { group: groupName(groups, updated.group_id) }), 'group');
     },
   });
 
@@ -134,6 +147,7 @@ function actions(account, ctx, update) {
     'div',
     { class: 'action-grid' },
     withId('level', section(t('account.level_section'), levelForm)),
+    withId('group', section(t('account.group_section'), groupForm)),
     withId('email', section(t('account.email_section'), confirmBox)),
     withId('ban', section(t('account.ban_section'), banBox)),
     withId('password', section(t('account.password_section'), passwordForm)),
@@ -153,6 +167,11 @@ export default {
       'account.back': 'All accounts',
       'account.birthdate': 'Birth date',
       'account.group': 'Group',
+      'account.no_group': 'No group',
+      'account.group_section': 'Group',
+      'account.group_hint': 'The class it belongs to: it sees the courses meant for this group and its parents.',
+      'account.save_group': 'Change the group',
+      'account.group_changed': 'Group: {group}.',
       'account.self': 'This is your own account: another administrator changes its level, ban or password.',
       'account.read_only': 'Only administrators change accounts.',
       'account.level_section': 'Level',
@@ -188,6 +207,11 @@ export default {
       'account.back': 'Tous les comptes',
       'account.birthdate': 'Date de naissance',
       'account.group': 'Groupe',
+      'account.no_group': 'Aucun groupe',
+      'account.group_section': 'Groupe',
+      'account.group_hint': 'La classe du compte : il voit les cours destinés à ce groupe et à ses parents.',
+      'account.save_group': 'Changer de groupe',
+      'account.group_changed': 'Groupe : {group}.',
       'account.self': 'C’est votre propre compte : un autre administrateur en change le niveau, le bannissement ou le mot de passe.',
       'account.read_only': 'Seuls les administrateurs modifient les comptes.',
       'account.level_section': 'Niveau',
@@ -226,6 +250,7 @@ export default {
     const header = pageHeader(t('account.title'), back);
     const body = h('div', {}, loadingState());
     view.append(header, body);
+    const groups = await groupTree(api).catch(() => []);
 
     // After an action the sections are drawn again: the keyboard goes back where it was.
     const show = (account, message, focusSection) => {
@@ -235,8 +260,8 @@ export default {
       let tools;
       if (!isAdmin) tools = h('p', { class: 'notice' }, t('account.read_only'));
       else if (account.id === me.id) tools = h('p', { class: 'notice' }, t('account.self'));
-      else tools = actions(account, ctx, show);
-      body.replaceChildren(section(t('account.title'), details(account)), tools);
+      else tools = actions(account, ctx, show, groups);
+      body.replaceChildren(section(t('account.title'), details(account, groups)), tools);
       if (focusSection) {
         const target = body.querySelector(`#section-${focusSection} button[type="submit"]`) || body.querySelector(`#section-${focusSection} h2`);
         target?.focus();
