@@ -444,6 +444,9 @@ class Preau:
         self.subject_id = 0
         self.member_id = 0
         self.token = ""
+        self.attempt_id = 0
+        self.course_id = 0
+        self.run_exercise = 0
 
     def setup(self) -> None:
         """Schema, an admin, a member, a category, a forum and one subject."""
@@ -500,6 +503,71 @@ class Preau:
         finally:
             con.close()
         log(f"Préau: inserted {n} posts in {time.monotonic() - t0:.1f} s ({total} in all)")
+
+    def add_grading_rows(self, n: int) -> None:
+        """--scale: n more runs (all of one attempt of the member) and n more grades (the
+        member's, one per exercise: n more exercises of one course), inserted directly in
+        SQLite with the server stopped, like the posts."""
+        t0 = time.monotonic()
+        con = sqlite3.connect(self.db, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("BEGIN IMMEDIATE")
+            now_ms = int(time.time() * 1000) - n
+            me = self.member_id
+            if not self.attempt_id:
+                self.course_id = con.execute(
+                    "INSERT INTO courses (account_id, title, content, status, created_at,"
+                    " updated_at) VALUES (?, 'Bench course', 'A course.', 'approved', ?, ?)"
+                    " RETURNING id", (me, now_ms, now_ms)).fetchone()[0]
+                exercise = con.execute(
+                    "INSERT INTO exercises (account_id, course_id, title, instruction, status,"
+                    " created_at, updated_at) VALUES (?, ?, 'Bench exercise', 'Print 1.',"
+                    " 'approved', ?, ?) RETURNING id",
+                    (me, self.course_id, now_ms, now_ms)).fetchone()[0]
+                self.attempt_id = con.execute(
+                    "INSERT INTO attempts (account_id, exercise_id, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?) RETURNING id", (me, exercise, now_ms, now_ms)
+                ).fetchone()[0]
+                self.run_exercise = exercise
+            con.executemany(
+                "INSERT INTO runs (attempt_id, account_id, exercise_id, code, status, verdict,"
+                " score, grade_max, created_at, started_at, finished_at)"
+                " VALUES (?, ?, ?, 'print(1)', 'done', 'passed', 20, 20, ?, ?, ?)",
+                ((self.attempt_id, me, self.run_exercise, now_ms + i, now_ms + i, now_ms + i)
+                 for i in range(n)))
+            first = con.execute("SELECT COALESCE(MAX(id), 0) FROM exercises").fetchone()[0] + 1
+            con.executemany(
+                "INSERT INTO exercises (id, account_id, course_id, title, instruction, status,"
+                " created_at, updated_at) VALUES (?, ?, ?, 'Graded exercise', 'Print 1.',"
+                " 'approved', ?, ?)",
+                ((first + i, me, self.course_id, now_ms + i, now_ms + i) for i in range(n)))
+            con.executemany(
+                "INSERT INTO grades (grader_id, account_id, exercise_id, value, created_at,"
+                " updated_at) VALUES (?, ?, ?, 10, ?, ?)",
+                ((me, me, first + i, now_ms + i, now_ms + i) for i in range(n)))
+            con.execute("COMMIT")
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()
+        log(f"Préau: inserted {n} runs and {n} grades in {time.monotonic() - t0:.1f} s")
+
+    def grading_urls(self) -> dict[str, str]:
+        """--scale: the run and grade views (the middle row) and lists (first page of 20)."""
+        b = self.base
+        con = sqlite3.connect(self.db)
+        try:
+            run_lo, run_hi = con.execute("SELECT MIN(id), MAX(id) FROM runs").fetchone()
+            g_lo, g_hi = con.execute("SELECT MIN(id), MAX(id) FROM grades").fetchone()
+        finally:
+            con.close()
+        return {
+            "run_view": f"{b}/api/v1/runs/{(run_lo + run_hi) // 2}",
+            "run_list": f"{b}/api/v1/runs?attempt={self.attempt_id}&limit=20",
+            "grade_view": f"{b}/api/v1/grades/{(g_lo + g_hi) // 2}",
+            "grade_list": f"{b}/api/v1/grades?account={self.member_id}&limit=20",
+        }
 
     def count_posts(self) -> int:
         con = sqlite3.connect(self.db)
@@ -948,13 +1016,17 @@ def scale_report(small: ServerResult, big: ServerResult, s: Settings, oha_versio
         "| p99 ms | p50 ratio | p99 ratio | target | met? |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for name in ("view", "view_random", "list"):
+    for name in ("view", "view_random", "list", "run_view", "run_list", "grade_view",
+                 "grade_list"):
         if name not in small.loads or name not in big.loads:
             continue
         a, b = small.loads[name], big.loads[name]
         r50, r99 = ratio(b.p50_ms, a.p50_ms), ratio(b.p99_ms, a.p99_ms)
+        label = {"view_random": "view (random ids)", "run_view": "a run (middle one)",
+                 "run_list": "runs of the attempt, first 20", "grade_view": "a grade (middle one)",
+                 "grade_list": "the member's grades, first 20"}.get(name, name)
         lines.append(
-            f"| {name.replace('_', ' (') + (')' if '_' in name else '')} | {a.rps:.0f} "
+            f"| {label} | {a.rps:.0f} "
             f"| {fmt_ms(a.p50_ms)} | {fmt_ms(a.p99_ms)} | {b.rps:.0f} | {fmt_ms(b.p50_ms)} "
             f"| {fmt_ms(b.p99_ms)} | {r50:.2f}× | {r99:.2f}× | ≤ 1.5× "
             f"| {'yes' if max(r50, r99) <= 1.5 else 'no'} |")
@@ -1009,10 +1081,12 @@ def main() -> int:
             servers.append(pre.server)
             pre.setup()
             pre.add_posts(s.posts)
+            pre.add_grading_rows(s.posts)
             small, big = ServerResult("Préau"), ServerResult("Préau")
             for res, extra in ((small, 0), (big, s.big_posts - s.posts)):
                 if extra:
                     pre.add_posts(extra)
+                    pre.add_grading_rows(extra)
                 pre.server.start()
                 res.pid = pre.server.pid
                 t = pre.target()
@@ -1025,6 +1099,14 @@ def main() -> int:
                     res.loads["view_random"] = oha.run(t.view_regex, conns=50,
                                                        duration=s.duration, token=t.token,
                                                        regex_url=True)
+                for name, url in pre.grading_urls().items():
+                    expect(request("GET", url, token=t.token), (200,), f"Préau {name}")
+                    log(f"Préau: {name} ({url.split('/api/v1/', 1)[1]})")
+                    oha.run(url, conns=50, duration=s.warmup, token=t.token)
+                    res.loads[name] = oha.run(url, conns=50, duration=s.duration,
+                                              token=t.token)
+                    l = res.loads[name]
+                    log(f"  {l.rps:.0f} req/s, p50 {l.p50_ms:.2f} ms, p99 {l.p99_ms:.2f} ms")
                 pre.server.stop()
             report = scale_report(small, big, s, oha_version, load_before, loadavg(), extra_env)
             path = save(report, "-scale" + ("-quick" if args.quick else ""))
