@@ -2,7 +2,7 @@
 """Préau against PocketBase, side by side, on this machine (issue 7).
 
     python3 bench/run.py            # 10k posts, both servers, every workload + isolation
-    python3 bench/run.py --scale    # Préau alone: view and list with 10k posts, then 1M
+    python3 bench/run.py --scale    # Préau alone: posts, runs and grades, 10k then 1M each
     python3 bench/run.py --quick    # tiny counts and durations: checks that the harness works
 
 What it does:
