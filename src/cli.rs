@@ -92,6 +92,11 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), String> {
+    // Grading's probes run meanwhile (its start waits for their outcome): see `warm_up`.
+    let probed = config.clone();
+    let _ = std::thread::Builder::new()
+        .name("preau-probes".into())
+        .spawn(move || crate::grading::worker::warm_up(&probed));
     let app = app::open(config)?;
     log_info(&format!(
         "database {} (SQLite {})",

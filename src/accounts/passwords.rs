@@ -285,7 +285,7 @@ pub struct Passwords {
 
 impl Passwords {
     pub fn new(concurrency: usize, max_waiting: usize) -> Result<Passwords, String> {
-        let dummy_hash = hash_now(&random_text(24)).map_err(|e| format!("argon2: {e}"))?;
+        let dummy_hash = unmatchable_hash().map_err(|e| format!("argon2: {e}"))?;
         let (jobs, queue) = std::sync::mpsc::channel::<Job<Memory>>();
         let queue = Arc::new(std::sync::Mutex::new(queue));
         for n in 0..concurrency {
@@ -422,13 +422,30 @@ pub fn hash_with(memory: &mut Memory, password: &str) -> Result<String, HashErro
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
         .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, memory.blocks(count))
         .map_err(hash_error)?;
-    let salt = SaltString::encode_b64(&salt).map_err(hash_error)?;
+    phc_string(&params, &salt, &out)
+}
+
+/// A PHC string with today's costs whose output is random bytes instead of a hash: no known
+/// password matches it, and checking one against it costs a whole argon2id hash, as against a
+/// real one. The dummy of [`Passwords::verify`]: made without hashing, so that the server
+/// starts without spending a hash's CPU time and 19 MiB of memory on it.
+pub fn unmatchable_hash() -> Result<String, HashError> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, Some(OUTPUT_LEN)).map_err(hash_error)?;
+    let mut salt = [0u8; 16];
+    rand::fill(&mut salt);
+    let mut out = [0u8; OUTPUT_LEN];
+    rand::fill(&mut out);
+    phc_string(&params, &salt, &out)
+}
+
+fn phc_string(params: &Params, salt: &[u8], out: &[u8]) -> Result<String, HashError> {
+    let salt = SaltString::encode_b64(salt).map_err(hash_error)?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(hash_error)?,
+        params: ParamsString::try_from(params).map_err(hash_error)?,
         salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&out).map_err(hash_error)?),
+        hash: Some(Output::new(out).map_err(hash_error)?),
     };
     Ok(phc.to_string())
 }
@@ -479,6 +496,33 @@ pub fn random_text(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dummy_hash_has_todays_costs_and_matches_no_password() {
+        let dummy = unmatchable_hash().expect("a step of the test itself");
+        let real = hash_now("Blue-Kettle-42").expect("a step of the test itself");
+        // Same algorithm, version and costs: checking against it takes a real hash's time.
+        let head = |s: &str| {
+            s.rsplitn(3, '$')
+                .nth(2)
+                .expect("a step of the test itself")
+                .to_owned()
+        };
+        assert_eq!(head(&dummy), head(&real));
+        assert!(
+            dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{dummy}"
+        );
+        assert_ne!(
+            dummy,
+            unmatchable_hash().expect("a step of the test itself")
+        );
+        let mut memory = Memory::default();
+        for password in ["", "Blue-Kettle-42", "password"] {
+            assert!(!verify_with(&mut memory, &dummy, password));
+        }
+        assert!(verify_with(&mut memory, &real, "Blue-Kettle-42"));
+    }
 
     #[test]
     fn seed_002_character_classes_are_required() {

@@ -203,9 +203,20 @@ impl Runner {
     }
 }
 
-/// The runners whose toolchain is on this machine, checked once at start.
+/// The runners whose toolchain is on this machine, checked once at start: each probe on its
+/// own thread, since a JVM's `-version` alone takes about 100 ms (they added up before the
+/// server's first answer).
 pub fn detect() -> Vec<&'static Runner> {
-    ALL.into_iter().filter(|r| r.is_available()).collect()
+    std::thread::scope(|s| {
+        let probes: Vec<_> = ALL
+            .into_iter()
+            .map(|r| (r, s.spawn(move || r.is_available())))
+            .collect();
+        probes
+            .into_iter()
+            .filter_map(|(r, probe)| probe.join().unwrap_or(false).then_some(r))
+            .collect()
+    })
 }
 
 /// The runner called `name`, among `available`.

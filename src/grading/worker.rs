@@ -80,6 +80,17 @@ fn sandbox(config: &Config) -> Option<Arc<Sandbox>> {
         .clone()
 }
 
+/// Runs grading's start-up probes — the runners' toolchains, the sandbox's self-test — each on
+/// its own thread, and keeps their outcome for [`start`]. `serve` calls it before it opens the
+/// database, so that the probes (about 60 ms for the sandbox, 100 ms for a JVM's `-version`)
+/// overlap the opening and Rocket's ignition instead of adding up before the first answer.
+pub fn warm_up(config: &Config) {
+    std::thread::scope(|s| {
+        s.spawn(super::fields::available);
+        s.spawn(|| sandbox(config));
+    });
+}
+
 /// Starts the state and the workers for `app`: puts runs cut by a stop back in the queue.
 pub fn start(app: &App) -> Grading {
     let config = &app.config;
