@@ -157,9 +157,9 @@ fn brotli(body: &[u8]) -> Option<Vec<u8>> {
     // Quality 5: about 0.15 s of one core for every embedded file, 11 % bigger than quality 11,
     // which takes 3.6 s (measured on the 1 MB of the app and its libraries); still well under
     // gzip -9. A server starts often in tests and on small machines, so 5 it is.
-    // A window no larger than the file (it still covers all of it), and the encoder's buffers (allocated
-    // for the window) stay small — with 22 for every file, 12 MiB of them stayed in the
-    // compressing thread's malloc arena for the life of the server.
+    // A window no larger than the file (it still covers all of it): the encoder's buffers,
+    // allocated for the window, stay small. With 22 for every file, 12 MiB of them stayed in
+    // the compressing thread's malloc arena for the life of the server.
     let lgwin = (usize::BITS - body.len().max(1).leading_zeros()).clamp(10, 22) as i32;
     let params = brotli::enc::BrotliEncoderParams {
         quality: 5,
