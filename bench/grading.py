@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Grading under load (issue 14): does a full grading queue slow the rest of the server?
 
-    python3 bench/grading.py            # 50 CPU-bound runs queued, view p99 idle vs busy
-    python3 bench/grading.py --quick    # tiny counts and durations: checks the harness
+    python3 bench/grading.py              # 50 CPU-bound runs queued, view p99 idle vs busy
+    python3 bench/grading.py --quick      # tiny counts and durations: checks the harness
+    python3 bench/grading.py --gradebook  # the gradebook of 40 members × 50 exercises (≤ 50 ms)
 
 What it does, with the pieces of bench/run.py (the release binary, oha, the server):
   * starts Préau (release) on a fresh temporary directory on 127.0.0.1, with the real
@@ -55,13 +56,101 @@ def count_runs(db: Path, status: str) -> int:
         con.close()
 
 
+def gradebook(binary: Path, members: int = 40, exercises: int = 50, rounds: int = 50) -> str:
+    """The gradebook of a class of `members` × `exercises`, every cell graded (issue 18:
+    ≤ 50 ms): the time of `GET groups/{id}/gradebook` (both modes) and of its CSV, one request
+    at a time, as a teacher opening the page would."""
+    import http.client
+    import statistics
+
+    work = Path(tempfile.mkdtemp(prefix="preau-bench-gradebook-"))
+    pre = bench.Preau(binary, work)
+    try:
+        pre.setup()
+        pre.server.start()
+        b = pre.base
+        admin = bench.expect(bench.request("POST", b + "/api/v1/auth/login",
+                                           {"login": "admin", "password": bench.PASSWORD}),
+                             (200,), "admin login")["token"]
+        group = bench.expect(bench.request("POST", b + "/api/v1/groups", {"name": "2nde A"}, admin),
+                             (201,), "group")["id"]
+        course = bench.expect(bench.request("POST", b + "/api/v1/courses", {
+            "title": "Python", "content": "x", "group_id": group}, admin), (201,), "course")["id"]
+        ex_ids = [bench.expect(bench.request("POST", b + "/api/v1/exercises", {
+            "course_id": course, "title": f"Exercise {i}", "instruction": "x", "grade_max": 20}, admin),
+            (201,), "exercise")["id"] for i in range(exercises)]
+        pupils = []
+        for i in range(members):
+            made = bench.expect(bench.request("POST", b + "/api/v1/accounts", {
+                "username": f"pupil{i:02d}", "firstname": "Zoé", "lastname": f"Élève {i}",
+                "group_id": group}, admin), (201,), "account")
+            pupils.append(made["account"]["id"])
+        grades = [{"account_id": p, "exercise_id": e, "value": (p * 7 + e) % 21}
+                  for p in pupils for e in ex_ids]
+        bench.post_many(pre.port, "/api/v1/grades", admin, grades)
+        bench.log(f"gradebook: {members} members × {exercises} exercises, {len(grades)} grades")
+
+        conn = http.client.HTTPConnection(bench.HOST, pre.port, timeout=30)
+        headers = {"Authorization": f"Bearer {admin}"}
+
+        def timed(path: str) -> list[float]:
+            out = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                conn.request("GET", path, headers=headers)
+                r = conn.getresponse()
+                body = r.read()
+                out.append((time.perf_counter() - t0) * 1000)
+                if r.status != 200:
+                    raise RuntimeError(f"{path}: HTTP {r.status}: {body[:300]!r}")
+            return sorted(out)
+
+        book = bench.expect(bench.request("GET", f"{b}/api/v1/groups/{group}/gradebook?mode=latest",
+                                          token=admin), (200,), "gradebook")
+        cells = sum(v is not None for m in book["members"] for v in m["scores"])
+        if len(book["members"]) != members or cells != members * exercises:
+            raise RuntimeError(f"the gradebook holds {len(book['members'])} members and {cells} scores")
+        rows = []
+        for name, path in [("JSON, latest", f"/api/v1/groups/{group}/gradebook?mode=latest"),
+                           ("JSON, best", f"/api/v1/groups/{group}/gradebook?mode=best"),
+                           ("CSV", f"/api/v1/groups/{group}/gradebook.csv")]:
+            timed(path)  # warm-up: the statements are prepared once
+            t = timed(path)
+            p99 = t[min(len(t) - 1, int(len(t) * 0.99))]
+            rows.append(f"| {name} | {statistics.median(t):.1f} | {p99:.1f} | "
+                        f"{'met' if p99 <= 50 else 'missed'} |")
+        conn.close()
+    finally:
+        pre.server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return "\n".join([
+        "## Gradebook (issue 18)",
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in bench.machine().items())
+        + f"; load {bench.loadavg()}.",
+        f"{members} members × {exercises} exercises, every cell graded; {rounds} requests one "
+        "after another after a warm-up, keep-alive, as the admin.",
+        "",
+        "| gradebook | median ms | p99 ms | target ≤ 50 ms |",
+        "|---|---:|---:|---|",
+        *rows,
+    ]) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny counts: checks the harness")
     ap.add_argument("--runs", type=int, default=50, help="runs queued (default 50)")
     ap.add_argument("--members", type=int, default=10, help="members saving code (default 10)")
     ap.add_argument("--duration", type=float, default=8.0, help="seconds per load (default 8)")
+    ap.add_argument("--gradebook", action="store_true",
+                    help="time the gradebook of 40 members × 50 exercises instead")
     args = ap.parse_args()
+    if args.gradebook:
+        report = gradebook(bench.build_preau())
+        print(report)
+        bench.log(f"report: {bench.save(report, '-gradebook')}")
+        return 0
     if args.quick:
         args.runs, args.members, args.duration = 6, 3, 2.0
     if shutil.which("bwrap") is None:
