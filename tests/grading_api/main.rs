@@ -14,5 +14,7 @@ mod common;
 #[allow(dead_code)]
 #[path = "../content/support.rs"]
 mod support;
+#[path = "../common/grading.rs"]
+mod sandbox;
 
 mod queue;

@@ -1,47 +1,14 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rocket::http::Method;
 use serde_json::{Value, json};
 
 use crate::common::{RequestExt, TestApp, User};
+use crate::sandbox::{RIGHT, SCRIPT, WRONG, done, sandboxed_world};
 use crate::support::World;
 
-/// Adds `a` and `b`, checked by a Python script through `results.json`.
-const SCRIPT: &str = r#"import json, submission
-tests = []
-for a, b in [(1, 2), (40, 2)]:
-    ok = submission.add(a, b) == a + b
-    tests.append({"name": f"add({a}, {b})", "status": "pass" if ok else "fail", "message": "" if ok else "wrong sum"})
-json.dump({"tests": tests}, open("results.json", "w"))
-"#;
-const RIGHT: &str = "def add(a, b):\n    return a + b\n";
-const WRONG: &str = "def add(a, b):\n    return a - b\n";
-
-/// An app whose workers judge with the real `preau` helper, tight limits, 2 workers.
+/// The grading_api target's sandbox uids.
 fn world() -> Option<World> {
-    let app = TestApp::with(|c| {
-        c.grading_helper = Some(env!("CARGO_BIN_EXE_preau").into());
-        c.grading_concurrency = 2;
-        c.grading_uid_base = 4_200_000;
-        c.grading_max_cpu_ms = 1_000;
-        c.grading_max_wall_ms = 2_000;
-    });
-    let w = World::on(app);
-    let runners = w.rest(Method::Get, "/api/v1/runners", None, None);
-    assert_eq!(runners.status, 200, "{}", runners.text);
-    let mode = runners.body["sandbox"]["mode"]
-        .as_str()
-        .unwrap_or("")
-        .to_owned();
-    if mode != "bubblewrap" {
-        let why = runners.body["sandbox"]["summary"].to_string();
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and no bubblewrap sandbox: {why}");
-        }
-        eprintln!("skipped: {why}");
-        return None;
-    }
-    Some(w)
+    sandboxed_world(4_200_000)
 }
 
 /// An approved exercise of bob's with `fields` (runner python by default).
@@ -82,24 +49,6 @@ fn save(w: &World, who: &User, attempt: i64, code: &str) -> i64 {
     runs.body["items"][0]["id"]
         .as_i64()
         .expect("a run queued by the save")
-}
-
-/// Waits for the run to be done (the workers poll twice a second).
-fn done(w: &World, who: &User, run: i64) -> Value {
-    let start = Instant::now();
-    loop {
-        let r = w.get(&format!("/api/v1/runs/{run}"), who);
-        assert_eq!(r.status, 200, "{}", r.text);
-        if r.body["status"] == "done" {
-            return r.body;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "run {run} never ended: {}",
-            r.text
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn runs(w: &World) -> i64 {

@@ -1,43 +1,14 @@
 //! The check of an exercise's correction against its own tests, through the real sandbox.
 
-use std::time::{Duration, Instant};
-
-use rocket::http::Method;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, User};
+use crate::common::User;
+use crate::sandbox::{RIGHT, SCRIPT, WRONG, done, sandboxed_world};
 use crate::support::{World, assert_forbidden, assert_invalid};
 
-const SCRIPT: &str = r#"import json, submission
-tests = []
-for a, b in [(1, 2), (40, 2)]:
-    ok = submission.add(a, b) == a + b
-    tests.append({"name": f"add({a}, {b})", "status": "pass" if ok else "fail", "message": "" if ok else "wrong sum"})
-json.dump({"tests": tests}, open("results.json", "w"))
-"#;
-const RIGHT: &str = "def add(a, b):\n    return a + b\n";
-const WRONG: &str = "def add(a, b):\n    return a - b\n";
-
+/// The teaching target's sandbox uids.
 fn world() -> Option<World> {
-    let app = TestApp::with(|c| {
-        c.grading_helper = Some(env!("CARGO_BIN_EXE_preau").into());
-        c.grading_concurrency = 2;
-        c.grading_uid_base = 4_300_000;
-        c.grading_max_cpu_ms = 1_000;
-        c.grading_max_wall_ms = 2_000;
-    });
-    let w = World::on(app);
-    let runners = w.rest(Method::Get, "/api/v1/runners", None, None);
-    assert_eq!(runners.status, 200, "{}", runners.text);
-    if runners.body["sandbox"]["mode"] != "bubblewrap" {
-        let why = runners.body["sandbox"]["summary"].to_string();
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and no bubblewrap sandbox: {why}");
-        }
-        eprintln!("skipped: {why}");
-        return None;
-    }
-    Some(w)
+    sandboxed_world(4_300_000)
 }
 
 /// bob's exercise with the script and a correction holding `correction`.
@@ -53,22 +24,6 @@ fn exercise(w: &World, correction: Option<&str>, script: bool) -> i64 {
             json!(w.create("/api/v1/corrections", &w.bob, json!({"content": code})));
     }
     w.create("/api/v1/exercises", &w.bob, body)
-}
-
-fn done(w: &World, who: &User, run: i64) -> Value {
-    let start = Instant::now();
-    loop {
-        let r = w.get(&format!("/api/v1/runs/{run}"), who);
-        assert_eq!(r.status, 200, "{}", r.text);
-        if r.body["status"] == "done" {
-            return r.body;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "run {run} never ended"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn check(w: &World, who: &User, ex: i64) -> crate::common::Resp {

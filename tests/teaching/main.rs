@@ -13,6 +13,8 @@ mod common;
 #[allow(dead_code)]
 #[path = "../content/support.rs"]
 mod support;
+#[path = "../common/grading.rs"]
+mod sandbox;
 
 mod check;
 mod classes;
