@@ -65,94 +65,57 @@ pub struct Field {
 }
 
 impl Field {
-    pub const fn text(name: &'static str, max: usize, doc: &'static str) -> Field {
+    /// A required field of `kind`, with every option at its default.
+    const fn of(name: &'static str, kind: Kind, doc: &'static str) -> Field {
         Field {
             name,
             aliases: &[],
-            kind: Kind::Text {
+            kind,
+            required: true,
+            default: None,
+            staff_only: false,
+            markdown: false,
+            others_see: None,
+            doc,
+        }
+    }
+
+    pub const fn text(name: &'static str, max: usize, doc: &'static str) -> Field {
+        Field::of(
+            name,
+            Kind::Text {
                 max,
                 multiline: false,
             },
-            required: true,
-            default: None,
-            staff_only: false,
-            markdown: false,
-            others_see: None,
             doc,
-        }
+        )
     }
 
     pub const fn long_text(name: &'static str, max: usize, doc: &'static str) -> Field {
-        Field {
+        Field::of(
             name,
-            aliases: &[],
-            kind: Kind::Text {
+            Kind::Text {
                 max,
                 multiline: true,
             },
-            required: true,
-            default: None,
-            staff_only: false,
-            markdown: false,
-            others_see: None,
             doc,
-        }
+        )
     }
 
     pub const fn int(name: &'static str, min: i64, max: i64, doc: &'static str) -> Field {
-        Field {
-            name,
-            aliases: &[],
-            kind: Kind::Int { min, max },
-            required: true,
-            default: None,
-            staff_only: false,
-            markdown: false,
-            others_see: None,
-            doc,
-        }
+        Field::of(name, Kind::Int { min, max }, doc)
     }
 
     pub const fn reference(name: &'static str, to: &'static Resource, doc: &'static str) -> Field {
-        Field {
-            name,
-            aliases: &[],
-            kind: Kind::Ref { to, owned: false },
-            required: true,
-            default: None,
-            staff_only: false,
-            markdown: false,
-            others_see: None,
-            doc,
-        }
+        Field::of(name, Kind::Ref { to, owned: false }, doc)
     }
 
     pub const fn group(name: &'static str, doc: &'static str) -> Field {
-        Field {
-            name,
-            aliases: &[],
-            kind: Kind::Group,
-            required: true,
-            default: None,
-            staff_only: false,
-            markdown: false,
-            others_see: None,
-            doc,
-        }
+        Field::of(name, Kind::Group, doc)
     }
 
     pub const fn account(name: &'static str, doc: &'static str) -> Field {
-        Field {
-            name,
-            aliases: &[],
-            kind: Kind::Account,
-            required: true,
-            default: None,
-            staff_only: false,
-            markdown: false,
-            others_see: None,
-            doc,
-        }
+        Field::of(name, Kind::Account, doc)
     }
 
     /// The referenced row must be the caller's own (or the caller staff).
