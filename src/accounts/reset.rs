@@ -449,22 +449,25 @@ fn new_setup_link(
     })
 }
 
-/// Creates an invited account inside the caller's transaction, as `POST /accounts` does: no
-/// usable password (`password_hash` hashes a secret nobody keeps), `must_set_password`, the
-/// creator recorded in `created_by`, and its first setup link. For the class import.
+/// Creates an invited account inside the caller's transaction (`POST /accounts` and the class
+/// import): no usable password (`password_hash` hashes a secret nobody keeps),
+/// `must_set_password`, the language of its emails, its group, the creator recorded in
+/// `created_by`, and its first setup link.
+#[allow(clippy::too_many_arguments)]
 pub fn invite_in(
     app: &App,
     tx: &Connection,
     actor: i64,
     new: &NewAccount,
+    locale: Option<Locale>,
     group_id: Option<i64>,
     send_email: bool,
     fallback: Locale,
 ) -> Result<(model::Account, SetupLink), ApiError> {
     let id = model::insert(tx, new, crate::db::now_ms())?;
     tx.execute(
-        "UPDATE accounts SET must_set_password = 1, created_by = ?2, group_id = ?3 WHERE id = ?1",
-        params![id, actor, group_id],
+        "UPDATE accounts SET must_set_password = 1, created_by = ?2, group_id = ?3, locale = ?4 WHERE id = ?1",
+        params![id, actor, group_id, locale.map(Locale::as_str)],
     )?;
     audit::record(tx, actor, "invite", "account", id, Some(&new.username))?;
     let account = model::get(tx, id)?;
@@ -612,18 +615,22 @@ async fn invite(
                     .query_row("SELECT 1 FROM groups WHERE id = ?1", [group], |_| Ok(()))
                     .optional()?;
                 if exists.is_none() {
-                    return Err(ApiError::invalid("group_id", format!("no group with id {group} exists")));
+                    return Err(ApiError::invalid(
+                        "group_id",
+                        format!("no group with id {group} exists"),
+                    ));
                 }
             }
-            let id = model::insert(tx, &new, crate::db::now_ms())?;
-            tx.execute(
-                "UPDATE accounts SET must_set_password = 1, locale = ?2, group_id = ?3 WHERE id = ?1",
-                params![id, account_locale.map(Locale::as_str), group],
-            )?;
-            audit::record(tx, actor, "invite", "account", id, Some(&new.username))?;
-            let account = model::get(tx, id)?;
-            let setup = new_setup_link(&app2, tx, actor, &account, send_email, fallback)?;
-            Ok((account, setup))
+            invite_in(
+                &app2,
+                tx,
+                actor,
+                &new,
+                account_locale,
+                group,
+                send_email,
+                fallback,
+            )
         })
         .await?;
     if setup.emailed {

@@ -684,7 +684,7 @@ async fn import(
                     email_confirmed: true,
                 };
                 let (account, setup) =
-                    reset::invite_in(&app2, tx, actor, &new, Some(id), send_email, fallback)?;
+                    reset::invite_in(&app2, tx, actor, &new, None, Some(id), send_email, fallback)?;
                 emailed |= setup.emailed;
                 created.push(json!({"line": row.line, "account": {"id": account.id, "username": account.username,
                     "firstname": account.firstname, "lastname": account.lastname, "email": account.email},
