@@ -2,7 +2,7 @@
 //! `/api/v1/{path}` or, for a nested resource, `/api/v1/{parent}/{id}/{path}`. One Rocket
 //! handler serves them all, parameterised by the description.
 
-use rocket::http::{Method, Status};
+use rocket::http::{ContentType, Method, Status};
 use rocket::outcome::Outcome as O;
 use rocket::route::{Handler, Outcome, Route};
 use rocket::serde::json::Json;
@@ -175,7 +175,7 @@ async fn run(
     res: &'static Resource,
     op: Op,
     caller: Caller,
-) -> Result<(Status, Option<Value>), ApiError> {
+) -> Result<(Status, Option<Body>), ApiError> {
     let parent = ParentRef::of(req, res)?;
     // Segments after the mount point: `forum/posts/<id>`, `blog/posts/<pid>/comments/<id>`.
     let id_index = match res.parent {
@@ -192,33 +192,31 @@ async fn run(
             if let Some(p) = parent {
                 filters.push((p.field, Sql::Integer(p.id)));
             }
-            let rows = app
+            let body = app
                 .db
                 .read(move |c| {
                     let viewer = caller.reader(c, parent)?;
-                    store::list(c, res, viewer, &filters, page)
+                    store::list_json(c, res, viewer, &filters, page)
                 })
                 .await?;
-            let page = page.page(rows, |r| r.get("id").and_then(Value::as_i64).unwrap_or(0));
-            let items = page.items.into_iter().map(Value::Object).collect();
-            let mut body = Map::with_capacity(2);
-            body.insert("items".into(), Value::Array(items));
-            body.insert("next_cursor".into(), page.next_cursor.into());
-            Ok((Status::Ok, Some(Value::Object(body))))
+            Ok((Status::Ok, Some(Body::Json(body))))
         }
         Op::Get => {
             let id = path_id(req, id_index, "id")?;
-            let row = app
+            // Written where it was read: the row's values are freed by the thread that made
+            // them (a free on another thread waits for the allocating thread's arena lock).
+            let body = app
                 .db
                 .read(move |c| {
                     let viewer = caller.reader(c, parent)?;
                     let mut row = store::get(c, res, viewer, id)?;
                     registry.viewed(c, res, viewer, &mut row)?;
-                    Ok(row)
+                    check_parent(&row, parent)?;
+                    serde_json::to_vec(&row)
+                        .map_err(|e| ApiError::internal(format!("writing a JSON body: {e}")))
                 })
                 .await?;
-            check_parent(&row, parent)?;
-            Ok((Status::Ok, Some(Value::Object(row))))
+            Ok((Status::Ok, Some(Body::Json(body))))
         }
         Op::Create => {
             let user = caller.loaded()?;
@@ -237,7 +235,7 @@ async fn run(
                     store::get(tx, res, viewer, id)
                 })
                 .await?;
-            Ok((Status::Created, Some(Value::Object(row))))
+            Ok((Status::Created, Some(Body::Row(row))))
         }
         Op::Update => {
             let user = caller.loaded()?;
@@ -255,7 +253,7 @@ async fn run(
                     store::get(tx, res, viewer, id)
                 })
                 .await?;
-            Ok((Status::Ok, Some(Value::Object(row))))
+            Ok((Status::Ok, Some(Body::Row(row))))
         }
         Op::Delete => {
             let user = caller.loaded()?;
@@ -271,6 +269,12 @@ async fn run(
             Ok((Status::NoContent, None))
         }
     }
+}
+
+/// What a request answers: JSON already written (reads), or a row to write (writes).
+enum Body {
+    Json(Vec<u8>),
+    Row(Map<String, Value>),
 }
 
 /// A nested row must belong to the parent named in the path.
@@ -344,7 +348,10 @@ impl Handler for Endpoint {
             }
         };
         match run(app, registry.clone(), req, data, self.res, self.op, caller).await {
-            Ok((status, Some(body))) => Outcome::from(req, (status, Json(body))),
+            Ok((status, Some(Body::Json(bytes)))) => {
+                Outcome::from(req, (status, (ContentType::JSON, bytes)))
+            }
+            Ok((status, Some(Body::Row(row)))) => Outcome::from(req, (status, Json(row))),
             Ok((status, None)) => Outcome::from(req, status),
             Err(e) => Outcome::from(req, e),
         }

@@ -142,14 +142,20 @@ fn for_viewer(res: &Resource, viewer: Viewer, mut row: Map<String, Value>) -> Ma
     row
 }
 
-/// A page of rows the viewer may see, newest first, matching `filters` (column, value).
-pub fn list(
+/// A page of rows the viewer may see, newest first, matching `filters` (column, value), as the
+/// JSON body of a list: `{"items": [...], "next_cursor": ...}`.
+///
+/// Written from the statement's rows as they are stepped, each row exactly as [`get`] shows it
+/// (`others_see` views, `<name>_html` companions): no row becomes a map of JSON values on the
+/// way. The maps cost a third of a list's CPU (a key and a value allocated per column per row,
+/// and freed on another thread), measured on the forum list.
+pub fn list_json(
     conn: &Connection,
     res: &'static Resource,
     viewer: Viewer,
     filters: &[(&str, Sql)],
     page: PageRequest,
-) -> Result<Vec<Map<String, Value>>, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let mut sql = format!(
         "SELECT * FROM {} WHERE id < :before AND {}",
         res.table,
@@ -176,10 +182,117 @@ pub fn list(
     for ((_, value), name) in filters.iter().zip(&names) {
         params.push((name.as_str(), value));
     }
-    Ok(select(conn, &sql, &params)?
-        .into_iter()
-        .map(|row| with_html(res, for_viewer(res, viewer, row)))
-        .collect())
+    let mut stmt = conn.prepare_cached(&sql)?;
+    bind(&mut stmt, &params)?;
+    let columns = Columns::of(res, &stmt);
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"items\":[");
+    let mut rows = stmt.raw_query();
+    let (mut written, mut last_id, mut more) = (0, None, false);
+    while let Some(row) = rows.next()? {
+        if written == page.limit {
+            more = true;
+            break;
+        }
+        if written > 0 {
+            out.push(b',');
+        }
+        last_id = columns.write_row(&mut out, viewer, row)?;
+        written += 1;
+    }
+    out.extend_from_slice(b"],\"next_cursor\":");
+    serde_json::to_writer(&mut out, &page.next_cursor(more, last_id)).map_err(json_error)?;
+    out.push(b'}');
+    Ok(out)
+}
+
+fn json_error(e: serde_json::Error) -> ApiError {
+    ApiError::internal(format!("writing a JSON body: {e}"))
+}
+
+/// The columns of a `SELECT *` of a resource, with what [`for_viewer`] and [`with_html`] do
+/// to each, for writing rows straight from the statement.
+struct Columns {
+    names: Vec<String>,
+    fields: Vec<Option<&'static crate::content::Field>>,
+    id: Option<usize>,
+    owner: Option<usize>,
+}
+
+impl Columns {
+    fn of(res: &'static Resource, stmt: &Statement<'_>) -> Columns {
+        let names: Vec<String> = stmt
+            .column_names()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let position = |column: &str| names.iter().position(|n| n == column);
+        Columns {
+            fields: names.iter().map(|n| res.field(n)).collect(),
+            id: position("id"),
+            owner: res.owner.and_then(position),
+            names,
+        }
+    }
+
+    /// Writes one row as a JSON object; returns its id.
+    fn write_row(
+        &self,
+        out: &mut Vec<u8>,
+        viewer: Viewer,
+        row: &rusqlite::Row<'_>,
+    ) -> Result<Option<i64>, ApiError> {
+        use serde::ser::{SerializeMap, Serializer};
+        let integer = |i: Option<usize>| -> rusqlite::Result<Option<i64>> {
+            Ok(match i.map(|i| row.get_ref(i)).transpose()? {
+                Some(ValueRef::Integer(n)) => Some(n),
+                _ => None,
+            })
+        };
+        let author = integer(self.owner)?;
+        let sees_all = viewer.staff || (author.is_some() && author == Some(viewer.me));
+        let mut ser = serde_json::Serializer::new(&mut *out);
+        let mut map = ser.serialize_map(None).map_err(json_error)?;
+        let mut html = Vec::new();
+        for (i, (name, field)) in self.names.iter().zip(&self.fields).enumerate() {
+            let value = row.get_ref(i)?;
+            let ValueRef::Text(bytes) = value else {
+                map.serialize_entry(name, &Cell(value))
+                    .map_err(json_error)?;
+                continue;
+            };
+            let text = String::from_utf8_lossy(bytes);
+            let seen = match field.and_then(|f| f.others_see) {
+                Some(view) if !sees_all => std::borrow::Cow::Owned(view(&text)),
+                _ => text,
+            };
+            if field.is_some_and(|f| f.markdown) {
+                html.push((name, crate::markdown::to_html(&seen)));
+            }
+            map.serialize_entry(name, seen.as_ref())
+                .map_err(json_error)?;
+        }
+        for (name, rendered) in html {
+            map.serialize_entry(&format!("{name}_html"), &rendered)
+                .map_err(json_error)?;
+        }
+        SerializeMap::end(map).map_err(json_error)?;
+        Ok(integer(self.id)?)
+    }
+}
+
+/// A column's value as JSON, as [`json_of`] makes it.
+struct Cell<'a>(ValueRef<'a>);
+
+impl serde::Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            ValueRef::Null | ValueRef::Blob(_) => s.serialize_unit(),
+            ValueRef::Integer(i) => s.serialize_i64(i),
+            ValueRef::Real(f) => s.serialize_f64(f),
+            ValueRef::Text(t) => s.serialize_str(&String::from_utf8_lossy(t)),
+        }
+    }
 }
 
 /// The owner of a row of `to`, when it exists and `viewer` may see it (`Some(None)` for rows

@@ -55,6 +55,16 @@ impl PageRequest {
         self.limit + 1
     }
 
+    /// The cursor of the page after this one, whose last row is `last_id`, when the read found
+    /// `more` rows than the page holds (it fetched [`PageRequest::fetch`]).
+    pub fn next_cursor(&self, more: bool, last_id: Option<i64>) -> Option<String> {
+        if more {
+            last_id.map(encode_cursor)
+        } else {
+            None
+        }
+    }
+
     /// Cuts the extra row and builds the page.
     pub fn page<T>(&self, mut items: Vec<T>, id_of: impl Fn(&T) -> i64) -> Page<T> {
         let more = items.len() as i64 > self.limit;

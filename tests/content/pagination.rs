@@ -145,3 +145,64 @@ fn hidden_posts_are_left_out_of_other_members_pages() {
     assert_eq!(ids(&w.get(&uri, &w.moderator)), vec![hidden, shown]);
     assert_not_found(&w.get(&format!("/api/v1/forum/posts/{hidden}"), &w.bob));
 }
+
+/// A list writes its rows straight from the statement (`store::list_json`), a view goes through
+/// a map (`store::get`): each listed row must be the row as its view shows it to the same
+/// reader — the `others_see` view of hidden I/O tests, the `_html` of Markdown, nulls, numbers
+/// (the view's own addition apart).
+#[test]
+fn a_listed_row_is_the_row_its_view_shows_to_the_same_reader() {
+    let w = World::new();
+    let course = w.course();
+    let tests = json!([
+        {"input": "1 2\n", "expected_output": "3\n", "weight": 1, "hidden": false},
+        {"input": "40 2\n", "expected_output": "42\n", "weight": 2, "hidden": true}
+    ]);
+    let mut made = Vec::new();
+    for (n, extra) in [
+        json!({"io_tests": tests.to_string(), "runner": "python", "cpu_ms": 900}),
+        json!({}),
+        json!({"instruction": "# Títle\n\n<script>x</script> *é* `code` & [link](https://example.org)"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = json!({"course_id": course, "title": format!("Exercise {n}"),
+                              "instruction": "Add **two** numbers", "grade_max": 20});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let id = w.create("/api/v1/exercises", &w.alice, body);
+        w.approve("exercises", id);
+        made.push(id);
+    }
+    made.reverse();
+    for reader in [&w.alice, &w.bob, &w.moderator] {
+        let res = w.get(&format!("/api/v1/exercises?course={course}"), reader);
+        assert_eq!(ids(&res), made, "{}", res.text);
+        for item in res.body["items"].as_array().unwrap() {
+            let id = item["id"].as_i64().unwrap();
+            let view = w.get(&format!("/api/v1/exercises/{id}"), reader);
+            assert_eq!(view.status, 200, "{}", view.text);
+            // The view alone adds, for the author and staff, the exercise's latest check run
+            // (a `Viewed` hook).
+            let mut viewed = view.body.as_object().unwrap().clone();
+            let checked = viewed.remove("check").is_some();
+            assert_eq!(checked, reader.id != w.bob.id, "{}", view.text);
+            assert_eq!(
+                item.as_object().unwrap(),
+                &viewed,
+                "exercise {id} as {}",
+                reader.username
+            );
+        }
+    }
+    // The view of hidden tests is what a member other than the author lists; the author and
+    // staff list the tests themselves.
+    let as_bob = w.get(&format!("/api/v1/exercises/{}", made[2]), &w.bob);
+    let as_alice = w.get(&format!("/api/v1/exercises/{}", made[2]), &w.alice);
+    assert_ne!(as_bob.body["io_tests"], as_alice.body["io_tests"]);
+    assert!(!as_bob.body["io_tests"].as_str().unwrap().contains("42"));
+    let html = as_bob.body["instruction_html"].as_str().unwrap();
+    assert!(html.contains("<strong>two</strong>"), "{html}");
+}
