@@ -9,31 +9,22 @@
 //! - the page (`index.html`, served for `/` and for every page path of the app) is `no-cache`:
 //!   a browser revalidates it each time and gets a 304 while the binary is the same.
 //! - every answer has a strong `ETag` (one per encoding) and `If-None-Match` gets a 304.
-//! - text assets are compressed once, when the server starts (gzip at once, brotli on a
-//!   background thread: until it is ready, gzip is served), and chosen by `Accept-Encoding`
-//!   with `Vary: Accept-Encoding`. Browsers ask for brotli over HTTPS only, so behind a TLS
-//!   proxy they get brotli, and on plain HTTP gzip.
+//! - text assets are compressed when the binary is built (`build.rs`: gzip -9 and brotli 11),
+//!   so a server starts without compressing anything and holds no copy of them on its heap;
+//!   the variant is chosen by `Accept-Encoding`, with `Vary: Accept-Encoding`. Browsers ask
+//!   for brotli over HTTPS only, so behind a TLS proxy they get brotli, and on plain HTTP gzip.
 //!
 //! Only the paths of the app's pages are served the page (`PAGES`): any other unknown path
 //! still answers the JSON 404 of the API, and no route here shares a pattern with the seed
 //! routes (`/forum/…`, `/register`, `/login/…` stay theirs).
 
-use std::collections::HashMap;
-use std::io::Write;
-use std::sync::OnceLock;
-
-use include_dir::{Dir, DirEntry, include_dir};
 use rocket::http::{ContentType, Header, Method, Status};
 use rocket::request::{FromRequest, Outcome};
 use rocket::response::{self, Responder};
 use rocket::route::{Handler, Route};
 use rocket::{Build, Data, Request, Response, Rocket, get, routes};
-use sha2::{Digest, Sha256};
 
 use crate::http::error::ApiError;
-
-static APP: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static/app");
-static VENDOR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static/vendor");
 
 /// The same policy as the admin UI: nothing but this origin's files, no inline script or
 /// style, no frames.
@@ -63,9 +54,6 @@ pub const PAGES: &[&str] = &[
     "/teach/<path..>",
 ];
 
-/// The placeholder of `index.html` that becomes `/assets/<version>`.
-const ASSETS_PLACEHOLDER: &str = "{{assets}}";
-
 /// The member app enters the application here.
 pub fn stage<R, H>() -> crate::http::stage::Stage<R, H> {
     crate::http::stage::Stage {
@@ -78,7 +66,6 @@ pub fn stage<R, H>() -> crate::http::stage::Stage<R, H> {
 }
 
 fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    assets();
     let pages: Vec<Route> = PAGES
         .iter()
         .map(|path| Route::new(Method::Get, path, Page))
@@ -86,217 +73,83 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket.mount("/", routes![index, asset]).mount("/", pages)
 }
 
-/// The embedded files, prepared once per process (every Rocket of a process serves the same
-/// files, so tests that build many do not compress them again).
-pub fn assets() -> &'static Assets {
-    static ASSETS: OnceLock<&'static Assets> = OnceLock::new();
-    ASSETS.get_or_init(|| {
-        let assets: &'static Assets = Box::leak(Box::new(Assets::build()));
-        assets.compress_brotli_in_background();
-        assets
-    })
-}
-
 // ------------------------------------------------------------------ the embedded files
 
-struct Variant {
-    body: Vec<u8>,
-    etag: String,
+/// One file of the app as `build.rs` prepared it: every variant is a static byte string of the
+/// binary (nothing is compressed or copied when the server starts).
+pub struct Embedded {
+    /// The path under `/assets/<version>/` (`js/app.js`, `vendor/codemirror/…`).
+    path: &'static str,
+    /// The first 20 hex digits of the SHA-256 of the file: its ETag, with `-gz` or `-br` for
+    /// the compressed variants.
+    hash: &'static str,
+    identity: &'static [u8],
+    gzip: Option<&'static [u8]>,
+    brotli: Option<&'static [u8]>,
 }
 
-pub struct File {
-    content_type: ContentType,
-    identity: Variant,
-    gzip: Option<Variant>,
-    brotli: OnceLock<Option<Variant>>,
-    compressible: bool,
+mod embedded {
+    use super::Embedded;
+    include!(concat!(env!("OUT_DIR"), "/webapp_assets.rs"));
 }
 
-pub struct Assets {
-    /// `abcdef012345`: the first 12 hex digits of the hash of every embedded file.
-    version: String,
-    /// Keyed by the path under `/assets/<version>/` (`js/app.js`, `vendor/codemirror/…`).
-    files: HashMap<String, File>,
-    index: File,
+fn find(path: &str) -> Option<&'static Embedded> {
+    let files = embedded::FILES;
+    files
+        .binary_search_by(|f| f.path.cmp(path))
+        .ok()
+        .map(|i| &files[i])
 }
 
-fn walk(dir: &'static Dir<'static>, prefix: &str, out: &mut Vec<(String, &'static [u8])>) {
-    for entry in dir.entries() {
-        match entry {
-            DirEntry::Dir(d) => walk(d, prefix, out),
-            DirEntry::File(f) => {
-                let path = f.path().to_string_lossy().replace('\\', "/");
-                out.push((format!("{prefix}{path}"), f.contents()));
-            }
-        }
-    }
+#[derive(Clone, Copy)]
+enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn is_text(content_type: &ContentType) -> bool {
-    let top = content_type.top().as_str();
-    let sub = content_type.sub().as_str();
-    top == "text"
-        || matches!(
-            sub,
-            "javascript" | "json" | "svg+xml" | "xml" | "manifest+json"
-        )
-}
-
-fn gzip(body: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(body).ok()?;
-    encoder.finish().ok()
-}
-
-fn brotli(body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    // Quality 5: about 0.15 s of one core for every embedded file, 11 % bigger than quality 11,
-    // which takes 3.6 s (measured on the 1 MB of the app and its libraries); still well under
-    // gzip -9. A server starts often in tests and on small machines, so 5 it is.
-    // A window no larger than the file (it still covers all of it): the encoder's buffers,
-    // allocated for the window, stay small. With 22 for every file, 12 MiB of them stayed in
-    // the compressing thread's malloc arena for the life of the server.
-    let lgwin = (usize::BITS - body.len().max(1).leading_zeros()).clamp(10, 22) as i32;
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 5,
-        lgwin,
-        size_hint: body.len(),
-        ..Default::default()
-    };
-    brotli::BrotliCompress(&mut &body[..], &mut out, &params).ok()?;
-    Some(out)
-}
-
-impl File {
-    fn new(path: &str, body: Vec<u8>) -> File {
-        let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-        let content_type = match ext {
+impl Embedded {
+    fn content_type(&self) -> ContentType {
+        let ext = self.path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+        match ext {
             // Not in Rocket's table; a module needs a JavaScript type.
             "mjs" => ContentType::JavaScript,
             _ => ContentType::from_extension(ext).unwrap_or(ContentType::Binary),
+        }
+    }
+
+    fn compressed(&self) -> bool {
+        self.gzip.is_some() || self.brotli.is_some()
+    }
+
+    /// The variant for what the client accepts.
+    fn choose(&self, accept: &AcceptEncoding) -> (Coding, &'static [u8]) {
+        match (self.brotli, self.gzip) {
+            (Some(br), _) if accept.brotli => (Coding::Brotli, br),
+            (_, Some(gz)) if accept.gzip => (Coding::Gzip, gz),
+            _ => (Coding::Identity, self.identity),
+        }
+    }
+
+    fn etag(&self, coding: Coding) -> String {
+        match coding {
+            Coding::Identity => format!("\"{}\"", self.hash),
+            Coding::Gzip => format!("\"{}-gz\"", self.hash),
+            Coding::Brotli => format!("\"{}-br\"", self.hash),
+        }
+    }
+
+    /// Whether `tag` (without quotes' `W/`) names one of this file's variants.
+    fn has_etag(&self, tag: &str) -> bool {
+        let Some(inner) = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+            return false;
         };
-        let hash = hex(&Sha256::digest(&body)[..10]);
-        let compressible = is_text(&content_type) && body.len() > 256;
-        let gzip = compressible
-            .then(|| gzip(&body))
-            .flatten()
-            .filter(|g| g.len() < body.len())
-            .map(|g| Variant {
-                body: g,
-                etag: format!("\"{hash}-gz\""),
-            });
-        File {
-            content_type,
-            identity: Variant {
-                body,
-                etag: format!("\"{hash}\""),
-            },
-            gzip,
-            brotli: OnceLock::new(),
-            compressible,
+        match inner.strip_prefix(self.hash) {
+            Some("") => true,
+            Some("-gz") => self.gzip.is_some(),
+            Some("-br") => self.brotli.is_some(),
+            _ => false,
         }
-    }
-
-    fn compress_brotli(&self) {
-        let variant = self
-            .compressible
-            .then(|| brotli(&self.identity.body))
-            .flatten()
-            .filter(|b| b.len() < self.identity.body.len())
-            .map(|b| Variant {
-                body: b,
-                etag: format!("\"{}-br\"", self.identity.etag.trim_matches('"')),
-            });
-        let _ = self.brotli.set(variant);
-    }
-
-    /// The variant for what the client accepts, and its `Content-Encoding`.
-    fn choose(&self, accept: &AcceptEncoding) -> (&Variant, Option<&'static str>) {
-        if accept.brotli
-            && let Some(Some(br)) = self.brotli.get()
-        {
-            return (br, Some("br"));
-        }
-        if accept.gzip
-            && let Some(gz) = &self.gzip
-        {
-            return (gz, Some("gzip"));
-        }
-        (&self.identity, None)
-    }
-
-    fn etags(&self) -> impl Iterator<Item = &str> {
-        [
-            Some(&self.identity),
-            self.gzip.as_ref(),
-            self.brotli.get().and_then(|b| b.as_ref()),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|v| v.etag.as_str())
-    }
-}
-
-impl Assets {
-    fn build() -> Assets {
-        let mut sources = Vec::new();
-        walk(&APP, "", &mut sources);
-        walk(&VENDOR, "vendor/", &mut sources);
-        // The build scripts of the vendored bundles are not served.
-        sources.retain(|(path, _)| !path.contains("/build/"));
-        sources.sort_by(|a, b| a.0.cmp(&b.0));
-
-        let mut hasher = Sha256::new();
-        for (path, body) in &sources {
-            hasher.update(path.as_bytes());
-            hasher.update([0]);
-            hasher.update((body.len() as u64).to_le_bytes());
-            hasher.update(body);
-        }
-        let version = hex(&hasher.finalize()[..6]);
-
-        let mut index_source = Vec::new();
-        let mut files = HashMap::new();
-        for (path, body) in sources {
-            if path == "index.html" {
-                index_source = body.to_vec();
-            } else {
-                files.insert(path.clone(), File::new(&path, body.to_vec()));
-            }
-        }
-        let index_text = String::from_utf8_lossy(&index_source)
-            .replace(ASSETS_PLACEHOLDER, &format!("/assets/{version}"));
-        let index = File::new("index.html", index_text.into_bytes());
-        Assets {
-            version,
-            files,
-            index,
-        }
-    }
-
-    /// Brotli is prepared once, off the start-up path and the request path, and gzip is served
-    /// until it is ready (a fraction of a second after start).
-    fn compress_brotli_in_background(&'static self) {
-        let assets = self;
-        let spawned = std::thread::Builder::new()
-            .name("webapp-brotli".into())
-            .spawn(move || {
-                assets.index.compress_brotli();
-                for file in assets.files.values() {
-                    file.compress_brotli();
-                }
-            });
-        if let Err(e) = spawned {
-            eprintln!("webapp: no brotli compression (cannot start its thread: {e})");
-        }
-    }
-
-    pub fn version(&self) -> &str {
-        &self.version
     }
 }
 
@@ -359,19 +212,18 @@ impl<'r> FromRequest<'r> for Conditions {
     }
 }
 
-fn matches_etag(if_none_match: &str, file: &File) -> bool {
+fn matches_etag(if_none_match: &str, file: &Embedded) -> bool {
     if if_none_match.trim() == "*" {
         return true;
     }
-    if_none_match.split(',').any(|tag| {
-        let tag = tag.trim().trim_start_matches("W/");
-        file.etags().any(|e| e == tag)
-    })
+    if_none_match
+        .split(',')
+        .any(|tag| file.has_etag(tag.trim().trim_start_matches("W/")))
 }
 
 /// One embedded file as the answer, with its caching and security headers.
 pub struct Served {
-    file: &'static File,
+    file: &'static Embedded,
     conditions: Conditions,
     cache: &'static str,
 }
@@ -379,10 +231,10 @@ pub struct Served {
 impl<'r> Responder<'r, 'static> for Served {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         let file = self.file;
-        let (variant, encoding) = file.choose(&self.conditions.accept);
+        let (coding, body) = file.choose(&self.conditions.accept);
         let mut response = Response::build();
         response
-            .header(Header::new("ETag", variant.etag.clone()))
+            .header(Header::new("ETag", file.etag(coding)))
             .header(Header::new("Cache-Control", self.cache))
             .header(Header::new("Content-Security-Policy", CSP))
             .header(Header::new("X-Content-Type-Options", "nosniff"))
@@ -393,7 +245,7 @@ impl<'r> Responder<'r, 'static> for Served {
                 "Permissions-Policy",
                 "camera=(), microphone=(), geolocation=()",
             ));
-        if file.compressible {
+        if file.compressed() {
             response.header(Header::new("Vary", "Accept-Encoding"));
         }
         if self
@@ -404,11 +256,16 @@ impl<'r> Responder<'r, 'static> for Served {
         {
             return response.status(Status::NotModified).ok();
         }
-        response.header(file.content_type.clone());
-        if let Some(encoding) = encoding {
-            response.header(Header::new("Content-Encoding", encoding));
+        response.header(file.content_type());
+        match coding {
+            Coding::Identity => {}
+            Coding::Gzip => {
+                response.header(Header::new("Content-Encoding", "gzip"));
+            }
+            Coding::Brotli => {
+                response.header(Header::new("Content-Encoding", "br"));
+            }
         }
-        let body: &'static [u8] = &variant.body;
         response
             .sized_body(body.len(), std::io::Cursor::new(body))
             .ok()
@@ -418,7 +275,7 @@ impl<'r> Responder<'r, 'static> for Served {
 #[get("/")]
 fn index(conditions: Conditions) -> Served {
     Served {
-        file: &assets().index,
+        file: &embedded::INDEX,
         conditions,
         cache: REVALIDATE,
     }
@@ -430,13 +287,10 @@ fn asset(
     path: std::path::PathBuf,
     conditions: Conditions,
 ) -> Result<Served, ApiError> {
-    let assets = assets();
     let key = path.to_string_lossy().replace('\\', "/");
-    let file = assets
-        .files
-        .get(&key)
-        .ok_or_else(|| ApiError::not_found(&format!("/assets/{version}/{key}")))?;
-    let cache = if version == assets.version {
+    let file =
+        find(&key).ok_or_else(|| ApiError::not_found(&format!("/assets/{version}/{key}")))?;
+    let cache = if version == embedded::VERSION {
         IMMUTABLE
     } else {
         REVALIDATE
@@ -462,7 +316,7 @@ impl Handler for Page {
         rocket::route::Outcome::from(
             req,
             Served {
-                file: &assets().index,
+                file: &embedded::INDEX,
                 conditions,
                 cache: REVALIDATE,
             },
