@@ -69,12 +69,16 @@ pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
         .mount("/", rocket::routes![cors::preflight])
         .mount("/api/v1", rocket::routes![openapi::openapi]);
     let all = registry.resources();
-    let document = openapi::document(stages.iter().map(|s| (s.openapi)(all)));
+    let parts: Vec<_> = stages.iter().map(|s| s.openapi).collect();
+    let resources = all.to_vec();
+    let document = openapi::Document::lazy(move || {
+        openapi::document(parts.iter().map(|part| part(&resources)))
+    });
     let rocket = stages
         .iter()
         .fold(rocket, |rocket, s| (s.mount)(rocket, all));
     rocket
-        .manage(openapi::Document(document))
+        .manage(document)
         .manage(TrustedProxies(app.config.trusted_proxies.clone()))
         .manage(registry)
         .manage(app)

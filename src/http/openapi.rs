@@ -2,10 +2,14 @@
 //! contributes its part (the route annotations of its `rest` module, or the parts generated
 //! from resource descriptions), merged here once at build.
 
-use rocket::serde::json::Json;
+use std::sync::OnceLock;
+
+use rocket::http::ContentType;
 use rocket::{State, get};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::http::error::ApiError;
 
 /// The document made of `parts`, in their order.
 pub fn document(parts: impl IntoIterator<Item = OpenApi>) -> OpenApi {
@@ -94,10 +98,31 @@ impl utoipa::PartialSchema for Binary {
 
 impl utoipa::ToSchema for Binary {}
 
-/// The document is built once, at launch.
-pub struct Document(pub OpenApi);
+/// The document, built and written once, when it is first asked for: a server that is never
+/// asked for it does not build it (about a megabyte of small allocations on the heap for the
+/// life of the server, and time at start), and one that is keeps only its JSON.
+pub struct Document {
+    build: Box<dyn Fn() -> OpenApi + Send + Sync>,
+    json: OnceLock<Result<Vec<u8>, String>>,
+}
+
+impl Document {
+    pub fn lazy(build: impl Fn() -> OpenApi + Send + Sync + 'static) -> Document {
+        Document {
+            build: Box::new(build),
+            json: OnceLock::new(),
+        }
+    }
+
+    pub fn json(&self) -> Result<&[u8], ApiError> {
+        self.json
+            .get_or_init(|| serde_json::to_vec(&(self.build)()).map_err(|e| e.to_string()))
+            .as_deref()
+            .map_err(|e| ApiError::internal(format!("writing the OpenAPI document: {e}")))
+    }
+}
 
 #[get("/openapi.json")]
-pub fn openapi(doc: &State<Document>) -> Json<&OpenApi> {
-    Json(&doc.0)
+pub fn openapi(doc: &State<Document>) -> Result<(ContentType, &[u8]), ApiError> {
+    Ok((ContentType::JSON, doc.json()?))
 }
