@@ -131,10 +131,26 @@ fn prepare_with(c: &Connection, cache_kib: i64, read_only: bool) -> rusqlite::Re
     ))
 }
 
+/// Runs a read in one read transaction: its statements see one state of the database, and the
+/// WAL's read lock is taken once for them all rather than once per statement (the view of a row
+/// runs three: the account, its session, the row; each lock is a mutex and an `fcntl` on the
+/// shared-memory file, which the profile of the view showed). Ended by its drop, a panic too, so
+/// a pooled connection never goes back to the pool inside a transaction.
+fn snapshot<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let tx = c.unchecked_transaction()?;
+    f(&tx)
+}
+
 /// The readers' page cache (KiB).
 const READER_CACHE_KIB: i64 = 2000;
-/// The writer's page cache (KiB): it stays valid between writes, so it is worth keeping.
-const WRITER_CACHE_KIB: i64 = 16000;
+/// The writer's page cache (KiB). It stays valid between writes, but what the writes change
+/// is a few pages per batch (the right-most leaves of a table and its indexes, for appends), and
+/// every other page reads through the memory map: 16 MB filled up under a create workload and
+/// stayed on the heap for the life of the server (issue 18, docs/performance.md).
+const WRITER_CACHE_KIB: i64 = 2000;
 
 impl Db {
     /// Opens (creating if needed) the database file and brings its schema up to date.
@@ -152,8 +168,13 @@ impl Db {
         migrate(&mut writer).map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
         let manager =
             SqliteConnectionManager::file(path).with_init(|c| prepare(c, READER_CACHE_KIB));
+        // One reader opened at start, the others as reads need them (r2d2 would open all
+        // `pool_size` before the server starts otherwise: time at start, and each connection's
+        // copy of the schema for a server that may never need them); those above the first are
+        // closed again after 10 idle minutes.
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
+            .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(15))
             .build(manager)
             .map_err(|e| cannot_open(&e))?;
@@ -225,8 +246,25 @@ impl Db {
         }
     }
 
-    /// Runs read-only work on a blocking thread.
+    /// Runs read-only work on a blocking thread, in one read transaction ([`snapshot`]).
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.read_on(move |c| snapshot(c, f)).await
+    }
+
+    /// [`Db::read`] outside a transaction, for what SQLite runs only there (`VACUUM INTO`).
+    pub async fn read_outside_transaction<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.read_on(f).await
+    }
+
+    async fn read_on<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
