@@ -35,3 +35,25 @@ pub async fn ask<S, T: Send + 'static>(
 pub fn run<S>(job: Job<S>, state: &mut S) -> bool {
     catch_unwind(AssertUnwindSafe(|| job(state))).is_err()
 }
+
+/// Background work's priority on thread-priority's 0–99 scale, which it maps to Linux niceness
+/// as 19 − ⌊39 × p / 99⌋ rounded the library's way: 22 is niceness 10.
+const BACKGROUND_PRIORITY: u8 = 22;
+
+/// Makes the calling thread, and the threads and processes it starts from now on, yield to the
+/// threads that answer requests: at niceness 10 it weighs about a tenth of a default thread;
+/// alone, it still gets a whole core. Used by the hashing threads and grading's start-up
+/// probes. Where the system refuses, the thread keeps the default priority (`who` names it in
+/// the message).
+pub fn lower_priority(who: &str) {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    let set = ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
+        .map_err(|e| format!("{e:?}"))
+        .and_then(|p| {
+            set_current_thread_priority(ThreadPriority::Crossplatform(p))
+                .map_err(|e| format!("{e:?}"))
+        });
+    if let Err(e) = set {
+        eprintln!("preau: {who} keep the default priority ({e})");
+    }
+}

@@ -352,7 +352,8 @@ impl Passwords {
 /// without a job, and ends when the [`Passwords`] (the sender) is dropped. The threads take
 /// turns waiting on the queue, so with n threads the last one lets go within n × 5 s.
 fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job<Memory>>>) {
-    lower_priority();
+    // A login storm slows logins down rather than the rest of the server.
+    workers::lower_priority("the hashing threads");
     let mut memory = Memory::default();
     loop {
         let next = match queue.lock() {
@@ -368,27 +369,6 @@ fn hashing_thread(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job<Memory>
             Err(RecvTimeoutError::Timeout) => memory.release(),
             Err(RecvTimeoutError::Disconnected) => return,
         }
-    }
-}
-
-/// The hashing threads' priority on thread-priority's 0–99 scale, which it maps to Linux
-/// niceness as 19 − ⌊39 × p / 99⌋ rounded the library's way: 22 is niceness 10.
-const HASH_PRIORITY: u8 = 22;
-
-/// Makes the calling (hashing) thread yield to the threads that answer other requests: at
-/// niceness 10 it weighs about a tenth of a default thread, so that a login storm slows
-/// logins down rather than the rest of the server; alone, a hash still gets a whole core.
-/// Where the system refuses, the thread keeps the default priority.
-fn lower_priority() {
-    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
-    let set = ThreadPriorityValue::try_from(HASH_PRIORITY)
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|p| {
-            set_current_thread_priority(ThreadPriority::Crossplatform(p))
-                .map_err(|e| format!("{e:?}"))
-        });
-    if let Err(e) = set {
-        eprintln!("preau: the hashing threads keep the default priority ({e})");
     }
 }
 
@@ -616,7 +596,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn hashing_threads_run_at_niceness_10() {
         let stat = std::thread::spawn(|| {
-            lower_priority();
+            crate::workers::lower_priority("a test thread");
             std::fs::read_to_string("/proc/thread-self/stat")
         })
         .join()

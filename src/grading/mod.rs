@@ -25,28 +25,29 @@ use rocket::fairing::AdHoc;
 
 use crate::accounts::App;
 use crate::content::{Hook, Resource};
+use crate::http::logging::log_error;
 use crate::http::stage::Stage;
 
 static HOOKS: [Hook; 1] = [Hook::Saved(queue::saved)];
 
 /// Grading enters the application here: its routes, its state and workers (started once the
-/// application is built, with its `App`), and the hook that queues a run on each code save.
+/// server listens, with its `App`), and the hook that queues a run on each code save.
 pub fn stage() -> Stage<Resource, Hook> {
     Stage {
         name: "grading",
         mount: |rocket, _| {
             rocket
                 .mount("/api/v1", rest::routes())
-                .attach(AdHoc::try_on_ignite("grading", |rocket| async move {
-                    let Some(app) = rocket.state::<App>().cloned() else {
-                        return Err(rocket);
-                    };
-                    let grading =
-                        rocket::tokio::task::spawn_blocking(move || worker::start(&app)).await;
-                    match grading {
-                        Ok(g) => Ok(rocket.manage(g)),
-                        Err(_) => Err(rocket),
-                    }
+                .attach(AdHoc::on_ignite("grading", |rocket| async move {
+                    rocket.manage(worker::Grading::default())
+                }))
+                .attach(AdHoc::on_liftoff("grading start", |rocket| {
+                    Box::pin(async move {
+                        match (rocket.state::<App>(), rocket.state::<worker::Grading>()) {
+                            (Some(app), Some(grading)) => grading.start(app),
+                            _ => log_error("grading: no application to start for"),
+                        }
+                    })
                 }))
         },
         openapi: |_| rest::openapi(),

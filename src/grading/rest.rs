@@ -11,7 +11,7 @@ use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 
 use super::queue;
-use super::worker::Grading;
+use super::worker::{Grading, Inner};
 use crate::accounts::App;
 use crate::accounts::auth::{Admin, AuthUser};
 use crate::http::body::{QueryInt, query_int};
@@ -35,18 +35,20 @@ pub fn routes() -> Vec<rocket::Route> {
 #[utoipa::path(get, path = "/api/v1/runners", tag = "grading",
     responses((status = 200, description = "`{items: [{name, label}], sandbox: {mode, summary}}`")))]
 #[get("/runners")]
-fn runners(grading: &State<Grading>) -> Json<Value> {
+async fn runners(grading: &State<Grading>) -> Result<Json<Value>, ApiError> {
+    let grading = grading.ready().await?;
     let items: Vec<Value> = grading
-        .0
         .runners
         .iter()
         .map(|r| json!({"name": r.name, "label": r.label}))
         .collect();
-    Json(json!({"items": items, "sandbox": sandbox_json(grading)}))
+    Ok(Json(
+        json!({"items": items, "sandbox": sandbox_json(&grading)}),
+    ))
 }
 
-fn sandbox_json(grading: &Grading) -> Value {
-    match &grading.0.sandbox {
+fn sandbox_json(grading: &Inner) -> Value {
+    match &grading.sandbox {
         Some(s) => json!({"mode": s.mode(), "summary": s.self_test().summary}),
         None => {
             json!({"mode": "unavailable", "summary": "no preau helper binary: runs stay queued"})
@@ -94,7 +96,7 @@ async fn queue_run(
             queue::enqueue(tx, &config, id, Some(code_id), &code)
         })
         .await?;
-    grading.0.notify();
+    grading.notify();
     Ok(Custom(
         Status::Accepted,
         Json(json!({"id": run, "status": "queued"})),
@@ -227,7 +229,7 @@ async fn rerun(
             Ok(ids)
         })
         .await?;
-    grading.0.notify();
+    grading.notify();
     Ok(Custom(
         Status::Accepted,
         Json(json!({"queued": runs.len(), "runs": runs})),
@@ -328,16 +330,16 @@ async fn admin(
         })
         .await?;
     let c = &app.config;
+    let grading = grading.ready().await?;
     let runners: Vec<Value> = grading
-        .0
         .runners
         .iter()
         .map(|r| json!({"name": r.name, "label": r.label}))
         .collect();
     Ok(Json(json!({
-        "sandbox": sandbox_json(grading),
+        "sandbox": sandbox_json(&grading),
         "runners": runners,
-        "workers": grading.0.workers,
+        "workers": grading.workers,
         "queued": queued,
         "running": running,
         "queue_max": c.grading_queue_max,

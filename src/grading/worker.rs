@@ -12,10 +12,65 @@ use super::runners::Runner;
 use super::sandbox::{Sandbox, SandboxConfig};
 use crate::accounts::App;
 use crate::config::Config;
+use crate::http::error::ApiError;
 use crate::http::logging::{log_error, log_info};
+use rocket::tokio::sync::watch;
 
-/// Managed by the grading stage.
-pub struct Grading(pub Arc<Inner>);
+/// Managed by the grading stage. Grading starts once the server listens, not before: the
+/// sandbox's self-test and the runners' probes take tens of milliseconds of both cores (the
+/// JVM's alone about a hundred), and on a small machine they would slow the server's own start.
+/// A run queued in that time waits in the queue, which the workers read as soon as they start;
+/// what shows grading's state waits for it.
+pub struct Grading {
+    state: watch::Receiver<Option<Arc<Inner>>>,
+    starter: Mutex<Option<watch::Sender<Option<Arc<Inner>>>>>,
+}
+
+/// Grading not started yet: [`Grading::start`] starts it.
+impl Default for Grading {
+    fn default() -> Grading {
+        let (tx, rx) = watch::channel(None);
+        Grading {
+            state: rx,
+            starter: Mutex::new(Some(tx)),
+        }
+    }
+}
+
+impl Grading {
+    /// Starts grading for `app` on a thread of its own; later calls do nothing.
+    pub fn start(&self, app: &App) {
+        let Some(tx) = self.starter.lock().ok().and_then(|mut s| s.take()) else {
+            return;
+        };
+        let for_thread = app.clone();
+        let spawned = std::thread::Builder::new()
+            .name("preau-grading-start".into())
+            .spawn(move || {
+                let _ = tx.send(Some(start(&for_thread)));
+            });
+        if let Err(e) = spawned {
+            log_error(&format!("grading: cannot start: {e}"));
+        }
+    }
+
+    /// Wakes the workers: a run was queued (before they start, they find it themselves).
+    pub fn notify(&self) {
+        if let Some(inner) = self.state.borrow().as_ref() {
+            inner.notify();
+        }
+    }
+
+    /// The state, once grading has started.
+    pub async fn ready(&self) -> Result<Arc<Inner>, ApiError> {
+        let mut rx = self.state.clone();
+        let ready = rx.wait_for(Option::is_some).await;
+        ready
+            .ok()
+            .and_then(|inner| inner.clone())
+            .ok_or_else(|| ApiError::internal("grading did not start"))
+    }
+}
 
 pub struct Inner {
     pub sandbox: Option<Arc<Sandbox>>,
@@ -81,19 +136,27 @@ fn sandbox(config: &Config) -> Option<Arc<Sandbox>> {
 }
 
 /// Runs grading's start-up probes — the runners' toolchains, the sandbox's self-test — each on
-/// its own thread, and keeps their outcome for [`start`]. `serve` calls it before it opens the
-/// database, so that the probes (about 60 ms for the sandbox, 100 ms for a JVM's `-version`)
-/// overlap the opening and Rocket's ignition instead of adding up before the first answer.
-pub fn warm_up(config: &Config) {
+/// its own thread, and keeps their outcome (the `OnceLock`s of [`sandbox`] and
+/// [`super::fields::available`]): together they take as long as the slowest.
+/// They run at a lower priority (niceness 10, inherited by the processes they start), since
+/// they start when the server begins to answer: its first requests come first.
+fn warm_up(config: &Config) {
     std::thread::scope(|s| {
-        s.spawn(super::fields::available);
-        s.spawn(|| sandbox(config));
+        s.spawn(|| {
+            crate::workers::lower_priority("grading's probes");
+            super::fields::available()
+        });
+        s.spawn(|| {
+            crate::workers::lower_priority("grading's probes");
+            sandbox(config)
+        });
     });
 }
 
 /// Starts the state and the workers for `app`: puts runs cut by a stop back in the queue.
-pub fn start(app: &App) -> Grading {
+fn start(app: &App) -> Arc<Inner> {
     let config = &app.config;
+    warm_up(config);
     let sandbox = sandbox(config);
     let inner = Arc::new(Inner {
         workers: if sandbox.is_some() {
@@ -128,7 +191,7 @@ pub fn start(app: &App) -> Grading {
             log_error(&format!("grading: cannot start a worker: {e}"));
         }
     }
-    Grading(inner)
+    inner
 }
 
 fn work(weak: Weak<Inner>, app: App) {

@@ -772,7 +772,7 @@ async fn check(
             queue::enqueue(tx, &config, attempt, None, &code)
         })
         .await?;
-    grading.0.notify();
+    grading.notify();
     Ok(Custom(
         Status::Accepted,
         Json(json!({"id": run, "status": "queued"})),
