@@ -92,11 +92,7 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), String> {
-    // Grading's probes run meanwhile (its start waits for their outcome): see `warm_up`.
-    let probed = config.clone();
-    let _ = std::thread::Builder::new()
-        .name("preau-probes".into())
-        .spawn(move || crate::grading::worker::warm_up(&probed));
+    let pool_size = config.pool_size;
     let app = app::open(config)?;
     log_info(&format!(
         "database {} (SQLite {})",
@@ -131,9 +127,30 @@ fn serve(config: Config) -> Result<(), String> {
             })
         }),
     );
-    rocket::execute(rocket.launch())
-        .map(|_| ())
-        .map_err(|e| format!("server: {e}"))
+    let runtime = runtime(pool_size)?;
+    let served = runtime.block_on(rocket.launch());
+    // As `rocket::execute` does: work still running after the shutdown gets half a second.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    served.map(|_| ()).map_err(|e| format!("server: {e}"))
+}
+
+/// The server's Tokio runtime, built here rather than by `rocket::execute` for one setting:
+/// the blocking threads. Reads are the only blocking work that Préau hands to Tokio, at most
+/// `pool_size` at once (each holds a pooled connection); Tokio's default limit, 512, let a
+/// 50-connection load start 45 threads, whose stacks and malloc arenas stayed after it
+/// (issue 18: 16 MiB of anonymous memory after the bench's workloads). Two more than the pool
+/// for Rocket's own file work (uploads). The async workers stay Rocket's `workers` setting.
+fn runtime(pool_size: u32) -> Result<rocket::tokio::runtime::Runtime, String> {
+    let workers: usize = rocket::Config::figment()
+        .extract_inner(rocket::Config::WORKERS)
+        .map_err(|e| format!("configuration: {e}"))?;
+    rocket::tokio::runtime::Builder::new_multi_thread()
+        .thread_name("rocket-worker-thread")
+        .worker_threads(workers.max(1))
+        .max_blocking_threads(pool_size as usize + 2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server's runtime: {e}"))
 }
 
 fn read_password() -> Result<String, String> {
