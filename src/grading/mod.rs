@@ -30,8 +30,8 @@ use crate::http::stage::Stage;
 
 static HOOKS: [Hook; 1] = [Hook::Saved(queue::saved)];
 
-/// Grading enters the application here: its routes, its state and workers (started once the
-/// server listens, with its `App`), and the hook that queues a run on each code save.
+/// Grading enters the application here: its routes, its state and workers (started beside the
+/// server as it ignites, with its `App`), and the hook that queues a run on each code save.
 pub fn stage() -> Stage<Resource, Hook> {
     Stage {
         name: "grading",
@@ -39,15 +39,12 @@ pub fn stage() -> Stage<Resource, Hook> {
             rocket
                 .mount("/api/v1", rest::routes())
                 .attach(AdHoc::on_ignite("grading", |rocket| async move {
-                    rocket.manage(worker::Grading::default())
-                }))
-                .attach(AdHoc::on_liftoff("grading start", |rocket| {
-                    Box::pin(async move {
-                        match (rocket.state::<App>(), rocket.state::<worker::Grading>()) {
-                            (Some(app), Some(grading)) => grading.start(app),
-                            _ => log_error("grading: no application to start for"),
-                        }
-                    })
+                    let grading = worker::Grading::default();
+                    match rocket.state::<App>() {
+                        Some(app) => grading.start(app),
+                        None => log_error("grading: no application to start for"),
+                    }
+                    rocket.manage(grading)
                 }))
         },
         openapi: |_| rest::openapi(),

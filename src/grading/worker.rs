@@ -16,11 +16,14 @@ use crate::http::error::ApiError;
 use crate::http::logging::{log_error, log_info};
 use rocket::tokio::sync::watch;
 
-/// Managed by the grading stage. Grading starts once the server listens, not before: the
+/// Managed by the grading stage. Grading starts beside the server, not before it: the
 /// sandbox's self-test and the runners' probes take tens of milliseconds of both cores (the
-/// JVM's alone about a hundred), and on a small machine they would slow the server's own start.
-/// A run queued in that time waits in the queue, which the workers read as soon as they start;
-/// what shows grading's state waits for it.
+/// JVM's alone about a hundred), run at a lower priority, and the server answers meanwhile. A
+/// run queued in that time waits in the queue, which the workers read as soon as they start;
+/// what shows grading's state waits for it. It starts before the server binds its port, not
+/// after (at liftoff): so started, a server stopped 10 ms after it listened once left its port
+/// taken for the next start in the bench, the likely cause being a probe forked after the bind,
+/// which holds a copy of the listening socket until it executes.
 pub struct Grading {
     state: watch::Receiver<Option<Arc<Inner>>>,
     starter: Mutex<Option<watch::Sender<Option<Arc<Inner>>>>>,
@@ -139,7 +142,7 @@ fn sandbox(config: &Config) -> Option<Arc<Sandbox>> {
 /// its own thread, and keeps their outcome (the `OnceLock`s of [`sandbox`] and
 /// [`super::fields::available`]): together they take as long as the slowest.
 /// They run at a lower priority (niceness 10, inherited by the processes they start), since
-/// they start when the server begins to answer: its first requests come first.
+/// they run while the server starts and begins to answer: the server comes first.
 fn warm_up(config: &Config) {
     std::thread::scope(|s| {
         s.spawn(|| {
