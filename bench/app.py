@@ -525,9 +525,7 @@ def first_load(binary: Path, keep: bool = False) -> AppResult:
         pre.setup()
         pre.server.start()
         b = pre.base
-        admin = bench.expect(bench.request("POST", b + "/api/v1/auth/login",
-                                           {"login": "admin", "password": bench.PASSWORD}),
-                             (200,), "admin login")["token"]
+        admin = pre.admin_login()
         course, exercise = publish(b, admin)
         # The member signs in once (the sign-in page): the browser keeps the refresh cookie,
         # and every first load below starts from it, as a reload does.

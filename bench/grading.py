@@ -69,9 +69,7 @@ def gradebook(binary: Path, members: int = 40, exercises: int = 50, rounds: int 
         pre.setup()
         pre.server.start()
         b = pre.base
-        admin = bench.expect(bench.request("POST", b + "/api/v1/auth/login",
-                                           {"login": "admin", "password": bench.PASSWORD}),
-                             (200,), "admin login")["token"]
+        admin = pre.admin_login()
         group = bench.expect(bench.request("POST", b + "/api/v1/groups", {"name": "2nde A"}, admin),
                              (201,), "group")["id"]
         course = bench.expect(bench.request("POST", b + "/api/v1/courses", {
@@ -170,9 +168,7 @@ def main() -> int:
         t = pre.target()
         pre.check(t)
         b = pre.base
-        admin = bench.expect(bench.request("POST", b + "/api/v1/auth/login",
-                                           {"login": "admin", "password": bench.PASSWORD}),
-                             (200,), "admin login")["token"]
+        admin = pre.admin_login()
         runners = bench.expect(bench.request("GET", b + "/api/v1/runners", token=admin), (200,), "runners")
         bench.log(f"runners: {runners}")
         course = bench.expect(bench.request("POST", b + "/api/v1/courses",

@@ -455,9 +455,7 @@ class Preau:
             input=PASSWORD + "\n", text=True, env=self.env, cwd=self.work,
             stdout=subprocess.DEVNULL)
         b = self.base
-        admin = expect(request("POST", b + "/api/v1/auth/login",
-                               {"login": "admin", "password": PASSWORD}), (200,), "admin login")
-        at = admin["token"]
+        at = self.admin_login()
         member = expect(request("POST", b + "/auth/register",
                                 {"username": MEMBER_NAME, "password": PASSWORD}),
                         (200, 201), "register member")
@@ -474,11 +472,15 @@ class Preau:
         self.subject_id = int(subject["id"])
         self.server.stop()
 
-    def login(self) -> str:
+    def login(self, name: str = MEMBER_NAME) -> str:
+        """An access token of `name` (the member by default; `admin_login` for the admin)."""
         body = expect(request("POST", self.base + "/api/v1/auth/login",
-                              {"login": MEMBER_NAME, "password": PASSWORD}), (200,),
-                      "member login")
+                              {"login": name, "password": PASSWORD}), (200,),
+                      f"{name} login")
         return body["token"]
+
+    def admin_login(self) -> str:
+        return self.login("admin")
 
     def add_posts(self, n: int) -> None:
         """Insert n posts into the subject directly in SQLite, in one transaction.
