@@ -1,6 +1,8 @@
 //! The SQL behind every resource: one generic implementation of get, list, create, update and
 //! delete, driven by the [`Resource`] descriptions.
 
+use std::borrow::Cow;
+
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Statement, ToSql};
 use serde_json::{Map, Value};
@@ -80,17 +82,6 @@ fn select(
     Ok(out)
 }
 
-/// Adds the rendered `<name>_html` of every Markdown field of `res` to `row`.
-fn with_html(res: &Resource, mut row: Map<String, Value>) -> Map<String, Value> {
-    for field in res.fields.iter().filter(|f| f.markdown) {
-        if let Some(text) = row.get(field.name).and_then(Value::as_str) {
-            let html = crate::markdown::to_html(text);
-            row.insert(format!("{}_html", field.name), Value::String(html));
-        }
-    }
-    row
-}
-
 /// One row the viewer may see, or 404.
 pub fn get(
     conn: &Connection,
@@ -113,41 +104,23 @@ pub fn find(
         res.table,
         res.visibility()
     );
-    let rows = select(
-        conn,
-        &sql,
+    let mut stmt = conn.prepare_cached(&sql)?;
+    bind(
+        &mut stmt,
         &[(":id", &id), (":me", &viewer.me), (":staff", &viewer.staff)],
     )?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .map(|row| with_html(res, for_viewer(res, viewer, row))))
-}
-
-/// A row as `viewer` reads it: fields with an `others_see` view show that view to readers other
-/// than the author and staff.
-fn for_viewer(res: &Resource, viewer: Viewer, mut row: Map<String, Value>) -> Map<String, Value> {
-    let author = res.owner.and_then(|o| row.get(o)).and_then(Value::as_i64);
-    if viewer.staff || (author.is_some() && author == Some(viewer.me)) {
-        return row;
-    }
-    for field in res.fields {
-        if let Some(view) = field.others_see
-            && let Some(Value::String(text)) = row.get(field.name)
-        {
-            let seen = view(text);
-            row.insert(field.name.to_owned(), Value::String(seen));
-        }
-    }
-    row
+    let columns = Columns::of(res, &stmt);
+    let mut rows = stmt.raw_query();
+    rows.next()?
+        .map(|row| columns.row_map(viewer, row))
+        .transpose()
 }
 
 /// A page of rows the viewer may see, newest first, matching `filters` (column, value), as the
 /// JSON body of a list: `{"items": [...], "next_cursor": ...}`.
 ///
-/// Written from the statement's rows as they are stepped, each row exactly as [`get`] shows it
-/// (`others_see` views, `<name>_html` companions): no row becomes a map of JSON values on the
-/// way. The maps cost a third of a list's CPU (a key and a value allocated per column per row,
+/// Written from the statement's rows as they are stepped, each row as [`get`] shows it (both go
+/// through [`Columns::visit`]): no row becomes a map of JSON values on the way. The maps cost a third of a list's CPU (a key and a value allocated per column per row,
 /// and freed on another thread), measured on the forum list.
 pub fn list_json(
     conn: &Connection,
@@ -210,8 +183,9 @@ fn json_error(e: serde_json::Error) -> ApiError {
     ApiError::internal(format!("writing a JSON body: {e}"))
 }
 
-/// The columns of a `SELECT *` of a resource, with what [`for_viewer`] and [`with_html`] do
-/// to each, for writing rows straight from the statement.
+/// The columns of a `SELECT *` of a resource, and how a viewer reads each: a text field with an
+/// `others_see` view shows that view to readers other than the row's author and staff, and a
+/// Markdown field has a `<name>_html` companion, rendered from what the reader sees.
 struct Columns {
     names: Vec<String>,
     fields: Vec<Option<&'static crate::content::Field>>,
@@ -235,7 +209,46 @@ impl Columns {
         }
     }
 
-    /// Writes one row as a JSON object; returns its id.
+    /// Each column of `row` as `viewer` reads it, then the `<name>_html` companions.
+    fn visit(
+        &self,
+        viewer: Viewer,
+        row: &rusqlite::Row<'_>,
+        mut f: impl FnMut(&str, Seen<'_>) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let author = self.integer(row, self.owner)?;
+        let sees_all = viewer.staff || (author.is_some() && author == Some(viewer.me));
+        let mut html = Vec::new();
+        for (i, (name, field)) in self.names.iter().zip(&self.fields).enumerate() {
+            let value = row.get_ref(i)?;
+            let ValueRef::Text(bytes) = value else {
+                f(name, Seen::Cell(value))?;
+                continue;
+            };
+            let text = String::from_utf8_lossy(bytes);
+            let seen = match field.and_then(|f| f.others_see) {
+                Some(view) if !sees_all => Cow::Owned(view(&text)),
+                _ => text,
+            };
+            if field.is_some_and(|f| f.markdown) {
+                html.push((format!("{name}_html"), crate::markdown::to_html(&seen)));
+            }
+            f(name, Seen::Text(seen))?;
+        }
+        for (name, rendered) in html {
+            f(&name, Seen::Text(Cow::Owned(rendered)))?;
+        }
+        Ok(())
+    }
+
+    fn integer(&self, row: &rusqlite::Row<'_>, i: Option<usize>) -> rusqlite::Result<Option<i64>> {
+        Ok(match i.map(|i| row.get_ref(i)).transpose()? {
+            Some(ValueRef::Integer(n)) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// One row as a JSON object, written to `out`; returns its id.
     fn write_row(
         &self,
         out: &mut Vec<u8>,
@@ -243,42 +256,42 @@ impl Columns {
         row: &rusqlite::Row<'_>,
     ) -> Result<Option<i64>, ApiError> {
         use serde::ser::{SerializeMap, Serializer};
-        let integer = |i: Option<usize>| -> rusqlite::Result<Option<i64>> {
-            Ok(match i.map(|i| row.get_ref(i)).transpose()? {
-                Some(ValueRef::Integer(n)) => Some(n),
-                _ => None,
-            })
-        };
-        let author = integer(self.owner)?;
-        let sees_all = viewer.staff || (author.is_some() && author == Some(viewer.me));
         let mut ser = serde_json::Serializer::new(&mut *out);
         let mut map = ser.serialize_map(None).map_err(json_error)?;
-        let mut html = Vec::new();
-        for (i, (name, field)) in self.names.iter().zip(&self.fields).enumerate() {
-            let value = row.get_ref(i)?;
-            let ValueRef::Text(bytes) = value else {
-                map.serialize_entry(name, &Cell(value))
-                    .map_err(json_error)?;
-                continue;
-            };
-            let text = String::from_utf8_lossy(bytes);
-            let seen = match field.and_then(|f| f.others_see) {
-                Some(view) if !sees_all => std::borrow::Cow::Owned(view(&text)),
-                _ => text,
-            };
-            if field.is_some_and(|f| f.markdown) {
-                html.push((name, crate::markdown::to_html(&seen)));
+        self.visit(viewer, row, |name, seen| {
+            match seen {
+                Seen::Cell(value) => map.serialize_entry(name, &Cell(value)),
+                Seen::Text(text) => map.serialize_entry(name, text.as_ref()),
             }
-            map.serialize_entry(name, seen.as_ref())
-                .map_err(json_error)?;
-        }
-        for (name, rendered) in html {
-            map.serialize_entry(&format!("{name}_html"), &rendered)
-                .map_err(json_error)?;
-        }
+            .map_err(json_error)
+        })?;
         SerializeMap::end(map).map_err(json_error)?;
-        Ok(integer(self.id)?)
+        Ok(self.integer(row, self.id)?)
     }
+
+    /// One row as a map, for what adds to it before it is written (a view's hooks).
+    fn row_map(
+        &self,
+        viewer: Viewer,
+        row: &rusqlite::Row<'_>,
+    ) -> Result<Map<String, Value>, ApiError> {
+        let mut map = Map::with_capacity(self.names.len() + 1);
+        self.visit(viewer, row, |name, seen| {
+            let value = match seen {
+                Seen::Cell(value) => json_of(value),
+                Seen::Text(text) => Value::String(text.into_owned()),
+            };
+            map.insert(name.to_owned(), value);
+            Ok(())
+        })?;
+        Ok(map)
+    }
+}
+
+/// A column's value as a reader sees it: as stored, or a text after its `others_see` view.
+enum Seen<'a> {
+    Cell(ValueRef<'a>),
+    Text(Cow<'a, str>),
 }
 
 /// A column's value as JSON, as [`json_of`] makes it.
