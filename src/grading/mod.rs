@@ -38,13 +38,13 @@ pub fn stage() -> Stage<Resource, Hook> {
         mount: |rocket, _| {
             rocket
                 .mount("/api/v1", rest::routes())
-                .attach(AdHoc::on_ignite("grading", |rocket| async move {
-                    let grading = worker::Grading::default();
-                    match rocket.state::<App>() {
-                        Some(app) => grading.start(app),
-                        None => log_error("grading: no application to start for"),
-                    }
-                    rocket.manage(grading)
+                .attach(AdHoc::try_on_ignite("grading", |rocket| async move {
+                    let Some(app) = rocket.state::<App>() else {
+                        log_error("grading: no application to start for");
+                        return Err(rocket);
+                    };
+                    let grading = worker::Grading::starting(app);
+                    Ok(rocket.manage(grading))
                 }))
         },
         openapi: |_| rest::openapi(),

@@ -24,28 +24,12 @@ use rocket::tokio::sync::watch;
 /// after (at liftoff): so started, a server stopped 10 ms after it listened once left its port
 /// taken for the next start in the bench, the likely cause being a probe forked after the bind,
 /// which holds a copy of the listening socket until it executes.
-pub struct Grading {
-    state: watch::Receiver<Option<Arc<Inner>>>,
-    starter: Mutex<Option<watch::Sender<Option<Arc<Inner>>>>>,
-}
-
-/// Grading not started yet: [`Grading::start`] starts it.
-impl Default for Grading {
-    fn default() -> Grading {
-        let (tx, rx) = watch::channel(None);
-        Grading {
-            state: rx,
-            starter: Mutex::new(Some(tx)),
-        }
-    }
-}
+pub struct Grading(watch::Receiver<Option<Arc<Inner>>>);
 
 impl Grading {
-    /// Starts grading for `app` on a thread of its own; later calls do nothing.
-    pub fn start(&self, app: &App) {
-        let Some(tx) = self.starter.lock().ok().and_then(|mut s| s.take()) else {
-            return;
-        };
+    /// Starts grading for `app` on a thread of its own.
+    pub fn starting(app: &App) -> Grading {
+        let (tx, rx) = watch::channel(None);
         let for_thread = app.clone();
         let spawned = std::thread::Builder::new()
             .name("preau-grading-start".into())
@@ -53,20 +37,22 @@ impl Grading {
                 let _ = tx.send(Some(start(&for_thread)));
             });
         if let Err(e) = spawned {
+            // The sender is gone with the closure: `ready` answers that grading did not start.
             log_error(&format!("grading: cannot start: {e}"));
         }
+        Grading(rx)
     }
 
     /// Wakes the workers: a run was queued (before they start, they find it themselves).
     pub fn notify(&self) {
-        if let Some(inner) = self.state.borrow().as_ref() {
+        if let Some(inner) = self.0.borrow().as_ref() {
             inner.notify();
         }
     }
 
     /// The state, once grading has started.
     pub async fn ready(&self) -> Result<Arc<Inner>, ApiError> {
-        let mut rx = self.state.clone();
+        let mut rx = self.0.clone();
         let ready = rx.wait_for(Option::is_some).await;
         ready
             .ok()
