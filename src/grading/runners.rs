@@ -203,20 +203,12 @@ impl Runner {
     }
 }
 
-/// The runners whose toolchain is on this machine, checked once at start: each probe on its
-/// own thread, since a JVM's `-version` alone takes about 100 ms (they added up before the
-/// server's first answer).
+/// The runners whose toolchain is on this machine, checked once at start, one after the other
+/// (Java's last). They run beside the server as it starts, at a lower priority; one at a time,
+/// they never take both cores from it: a JVM's `-version` alone is a dozen threads and 50 ms of
+/// CPU, which beside the other probes added 2-3 ms to the server's first answer (issue 18).
 pub fn detect() -> Vec<&'static Runner> {
-    std::thread::scope(|s| {
-        let probes: Vec<_> = ALL
-            .into_iter()
-            .map(|r| (r, s.spawn(move || r.is_available())))
-            .collect();
-        probes
-            .into_iter()
-            .filter_map(|(r, probe)| probe.join().unwrap_or(false).then_some(r))
-            .collect()
-    })
+    ALL.into_iter().filter(|r| r.is_available()).collect()
 }
 
 /// The runner called `name`, among `available`.
