@@ -51,16 +51,25 @@ pub fn rocket_figment() -> Figment {
 
 /// The whole application on a given Rocket figment.
 pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
+    let rocket = routes(&app.config, figment);
+    with_state(rocket, app)
+}
+
+/// The application without its shared state: every stage's routes, the fairings and catchers,
+/// and what the routes need besides the [`App`]. Mounting 300-odd routes takes a couple of
+/// milliseconds, which `preau serve` spends while the database opens ([`with_state`] then
+/// adds the state).
+pub fn routes(config: &crate::config::Config, figment: Figment) -> Rocket<Build> {
     let stages = stages();
     let registry = Registry::new(
         stages.iter().flat_map(|s| s.resources.iter().copied()),
         stages.iter().flat_map(|s| s.hooks.iter()),
     );
     let log = logging::RequestLog {
-        enabled: app.config.log_requests,
+        enabled: config.log_requests,
     };
     let cors = cors::Cors {
-        origins: app.config.cors_origins.clone(),
+        origins: config.cors_origins.clone(),
     };
     let rocket = rocket::custom(figment)
         .attach(log)
@@ -79,7 +88,11 @@ pub fn build_with(app: App, figment: Figment) -> Rocket<Build> {
         .fold(rocket, |rocket, s| (s.mount)(rocket, all));
     rocket
         .manage(document)
-        .manage(TrustedProxies(app.config.trusted_proxies.clone()))
+        .manage(TrustedProxies(config.trusted_proxies.clone()))
         .manage(registry)
-        .manage(app)
+}
+
+/// Adds the shared state to what [`routes`] built.
+pub fn with_state(rocket: Rocket<Build>, app: App) -> Rocket<Build> {
+    rocket.manage(app)
 }

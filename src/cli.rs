@@ -92,8 +92,21 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), String> {
-    let pool_size = config.pool_size;
-    let app = app::open(config)?;
+    // The database opens (its schema read, the services started) on a thread of its own while
+    // the routes are mounted here: the start takes the longer of the two, not their sum.
+    let routes_config = config.clone();
+    let opening = std::thread::Builder::new()
+        .name("preau-open".into())
+        .spawn(move || {
+            let app = app::open(config)?;
+            let has_admin = app.has_admin().map_err(|e| e.message)?;
+            Ok::<_, String>((has_admin, app))
+        })
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let rocket = app::routes(&routes_config, app::rocket_figment());
+    let (has_admin, app) = opening
+        .join()
+        .map_err(|_| "opening the database panicked".to_string())??;
     log_info(&format!(
         "database {} (SQLite {})",
         app.config.database.display(),
@@ -102,13 +115,13 @@ fn serve(config: Config) -> Result<(), String> {
     if app.config.smtp_host.is_none() {
         log_info("no SMTP server configured: confirmation links are written to this log");
     }
-    if !app.has_admin().map_err(|e| e.message)? {
+    if !has_admin {
         log_warn(
             "there is no admin yet: create one with `preau admin create --username <name> --email <email>` (the password is read from standard input)",
         );
     }
-    let rocket = app::build_with(app, app::rocket_figment()).attach(
-        rocket::fairing::AdHoc::on_liftoff("address", |r| {
+    let rocket =
+        app::with_state(rocket, app).attach(rocket::fairing::AdHoc::on_liftoff("address", |r| {
             Box::pin(async move {
                 let c = r.config();
                 log_info(&format!(
@@ -125,29 +138,37 @@ fn serve(config: Config) -> Result<(), String> {
                     log_warn(&warning);
                 }
             })
-        }),
-    );
-    let runtime = runtime(pool_size)?;
+        }));
+    let runtime = runtime()?;
     let served = runtime.block_on(rocket.launch());
     // As `rocket::execute` does: work still running after the shutdown gets half a second.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     served.map(|_| ()).map_err(|e| format!("server: {e}"))
 }
 
-/// The server's Tokio runtime, built here rather than by `rocket::execute` for one setting:
-/// the blocking threads. Reads are the only blocking work that Préau hands to Tokio, at most
-/// `pool_size` at once (each holds a pooled connection); Tokio's default limit, 512, let a
-/// 50-connection load start 45 threads, whose stacks and malloc arenas stayed after it
-/// (issue 18: 16 MiB of anonymous memory after the bench's workloads). Two more than the pool
-/// for Rocket's own file work (uploads). The async workers stay Rocket's `workers` setting.
-fn runtime(pool_size: u32) -> Result<rocket::tokio::runtime::Runtime, String> {
-    let workers: usize = rocket::Config::figment()
-        .extract_inner(rocket::Config::WORKERS)
-        .map_err(|e| format!("configuration: {e}"))?;
+/// The server's Tokio runtime, built here rather than by `rocket::execute` for two settings.
+/// The async workers: Rocket's `workers` when it is set, otherwise half the cores (at least
+/// one). They only parse and write HTTP — reads, writes, hashes and runs have threads of their
+/// own — and each one that answers a load keeps a malloc arena the size of its connections'
+/// buffers afterwards (issue 18: 2 MiB each after 50 connections). The blocking threads:
+/// Rocket's file work and backup downloads, a few at a time; Tokio's default limit, 512, let a
+/// 50-connection load start 45 threads whose stacks and arenas stayed.
+fn runtime() -> Result<rocket::tokio::runtime::Runtime, String> {
+    let figment = rocket::Config::figment();
+    let set = figment
+        .find_metadata(rocket::Config::WORKERS)
+        .is_some_and(|m| m.name != "rocket::Config::default()");
+    let workers: usize = if set {
+        figment
+            .extract_inner(rocket::Config::WORKERS)
+            .map_err(|e| format!("configuration: {e}"))?
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get() / 2)
+    };
     rocket::tokio::runtime::Builder::new_multi_thread()
         .thread_name("rocket-worker-thread")
         .worker_threads(workers.max(1))
-        .max_blocking_threads(pool_size as usize + 2)
+        .max_blocking_threads(4)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the server's runtime: {e}"))

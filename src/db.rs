@@ -1,10 +1,12 @@
 //! The SQLite file: migrations, and the two ways in — `read` and `write` — neither of which
 //! runs on Rocket's async workers, so none of them ever waits on the disk.
 //!
-//! - Reads run on Tokio's blocking threads with a connection of the pool. At most `pool_size`
-//!   are handed over at a time; the others wait their turn in the async world rather than
-//!   parked on a blocking thread (under 50 concurrent requests on 2 cores, that parking and
-//!   waking took a third of the CPU time).
+//! - Reads run on a few reading threads (`pool_size`, started as the reads need them), each
+//!   owning one connection for its life, opened at its first read. A read waits for a free
+//!   thread in a queue, not parked on a thread of its own; the threads that serve it are always
+//!   the same few, so their connections, caches and malloc arenas are too (Tokio's blocking
+//!   pool with a connection pool started a thread per waiting read and kept them: issue 18).
+//!   Their connections are `query_only`: a read cannot write, whatever its SQL says.
 //! - Writes run one after the other on one thread that owns the only writing connection.
 //!   SQLite takes one writer at a time anyway: here the next write starts the moment the last
 //!   one ends, instead of sleeping in SQLite's busy handler, and that connection's page
@@ -14,22 +16,24 @@
 //!   own `SAVEPOINT`, so that a write that fails (its closure returns `Err`) or panics rolls
 //!   back only its own changes. Every write is answered once the commit that holds it has
 //!   returned — durable as `synchronous` says — or with the error that ended that transaction.
+//! - [`Changes`]: a counter of the committed transactions that changed some tables, which a
+//!   cache of what they hold checks before it trusts itself (the accounts' session check).
 
+use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::mpsc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use rocket::tokio::sync::{Semaphore, oneshot};
+use rocket::tokio::sync::oneshot;
 
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
+use rusqlite::hooks::Action;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::ApiError;
-
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+use crate::workers::{self, Job};
 
 const SCHEMA: &str = include_str!("../schema.sql");
 /// Versions older than this have the WAL-reset corruption bug.
@@ -37,42 +41,13 @@ const MIN_SQLITE: i32 = 3_051_003;
 
 #[derive(Clone)]
 pub struct Db {
-    /// The readers' connections (`None` on a read-only replica, see [`follower_connection`]).
-    pool: Option<Pool>,
-    /// Reads handed to blocking threads at once: as many as the pool has connections.
-    readers: Arc<Semaphore>,
+    readers: Arc<Readers>,
     /// The writing thread's queue; the thread ends when the last `Db` is dropped. `None` on a
     /// read-only replica: there is no writing thread, and every write is refused.
     writes: Option<mpsc::Sender<WriteJob>>,
-    /// A read-only replica's file: each read opens its own connection (see
-    /// [`follower_connection`]).
-    follower: Option<Arc<std::path::PathBuf>>,
-}
-
-/// A connection for blocking work: one of the pool's, or a replica's own.
-pub enum Conn {
-    Pooled(r2d2::PooledConnection<SqliteConnectionManager>),
-    Own(Connection),
-}
-
-impl std::ops::Deref for Conn {
-    type Target = Connection;
-
-    fn deref(&self) -> &Connection {
-        match self {
-            Conn::Pooled(c) => c,
-            Conn::Own(c) => c,
-        }
-    }
-}
-
-impl std::ops::DerefMut for Conn {
-    fn deref_mut(&mut self) -> &mut Connection {
-        match self {
-            Conn::Pooled(c) => c,
-            Conn::Own(c) => c,
-        }
-    }
+    /// The tables whose changes are counted (see [`Db::changes`]); `None` on a replica.
+    watches: Option<Watches>,
+    path: Arc<PathBuf>,
 }
 
 const FOLLOWER_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -86,11 +61,25 @@ const FOLLOWER_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_ONLY
 /// the file still carries the primary's WAL header (a fresh restore does, until page 1
 /// changes), an open connection holds its shared lock for as long as it lives, and the
 /// follower waits for it for ever (seen in tests/replication: the follow stopped). So a
-/// replica does not pool: each read opens, reads and closes (about 2 ms more per request
-/// here, docs/scaling.md).
+/// replica keeps no connection: each read opens, reads and closes (about 2 ms more per
+/// request here, docs/scaling.md).
 fn follower_connection(path: &Path) -> rusqlite::Result<Connection> {
     let c = Connection::open_with_flags(path, FOLLOWER_FLAGS)?;
     prepare_with(&c, READER_CACHE_KIB, true)?;
+    Ok(c)
+}
+
+/// A reading thread's connection: a read-write open (a read-only one could not take part in
+/// the WAL's shared memory when no writer has it open), made `query_only`.
+fn reader_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    prepare(&c, READER_CACHE_KIB)?;
+    c.pragma_update(None, "query_only", true)?;
     Ok(c)
 }
 
@@ -134,14 +123,31 @@ fn prepare_with(c: &Connection, cache_kib: i64, read_only: bool) -> rusqlite::Re
 /// Runs a read in one read transaction: its statements see one state of the database, and the
 /// WAL's read lock is taken once for them all rather than once per statement (the view of a row
 /// runs three: the account, its session, the row; each lock is a mutex and an `fcntl` on the
-/// shared-memory file, which the profile of the view showed). Ended by its drop, a panic too, so
-/// a pooled connection never goes back to the pool inside a transaction.
+/// shared-memory file, which the profile of the view showed). `BEGIN` and `ROLLBACK` are kept
+/// prepared (parsing them again for every read was a tenth of `/health`'s CPU). Ended by
+/// [`ReadTransaction`]'s drop, a panic too; a reading thread checks after every read that its
+/// connection is out of any transaction ([`Reader::settle`]).
 fn snapshot<T>(
     c: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let tx = c.unchecked_transaction()?;
-    f(&tx)
+    c.prepare_cached("BEGIN")?.execute([])?;
+    let _end = ReadTransaction(c);
+    f(c)
+}
+
+/// Rolls back the read transaction that [`snapshot`] began when it goes out of scope.
+struct ReadTransaction<'c>(&'c Connection);
+
+impl Drop for ReadTransaction<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            let _ = self
+                .0
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut s| s.execute([]));
+        }
+    }
 }
 
 /// The readers' page cache (KiB).
@@ -149,8 +155,269 @@ const READER_CACHE_KIB: i64 = 2000;
 /// The writer's page cache (KiB). It stays valid between writes, but what the writes change
 /// is a few pages per batch (the right-most leaves of a table and its indexes, for appends), and
 /// every other page reads through the memory map: 16 MB filled up under a create workload and
-/// stayed on the heap for the life of the server (issue 18, docs/performance.md).
-const WRITER_CACHE_KIB: i64 = 2000;
+/// stayed on the heap for the life of the server, and so did 2 MB (issue 18,
+/// docs/performance.md); 512 KiB holds a batch's pages many times over.
+const WRITER_CACHE_KIB: i64 = 512;
+
+/// Where a reading thread reads.
+#[derive(Clone)]
+enum Source {
+    /// The database file: one connection per thread, kept.
+    File(Arc<PathBuf>),
+    /// A follower copy: one connection per read ([`follower_connection`]).
+    Follower(Arc<PathBuf>),
+}
+
+/// What a reading thread owns: its connection, opened at its first read.
+pub struct Reader {
+    source: Source,
+    conn: Option<Connection>,
+}
+
+impl Reader {
+    fn run<T>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match &self.source {
+            Source::Follower(path) => f(&follower_connection(path)?),
+            Source::File(path) => {
+                let conn = match &mut self.conn {
+                    Some(conn) => conn,
+                    empty @ None => empty.insert(reader_connection(path)?),
+                };
+                f(conn)
+            }
+        }
+    }
+
+    /// After a read, a panicking one too: a connection still inside a transaction (its
+    /// rollback failed) is rolled back, or closed when that fails too — the next read opens
+    /// a new one rather than failing for ever on `BEGIN`.
+    fn settle(&mut self) {
+        if let Some(conn) = &self.conn
+            && !conn.is_autocommit()
+            && (conn.execute_batch("ROLLBACK").is_err() || !conn.is_autocommit())
+        {
+            self.conn = None;
+        }
+    }
+}
+
+/// The reading threads: a queue, and the threads that take from it, started as reads find
+/// none of them idle, up to `max`.
+struct Readers {
+    jobs: mpsc::Sender<Job<Reader>>,
+    queue: Arc<Mutex<mpsc::Receiver<Job<Reader>>>>,
+    source: Source,
+    started: AtomicUsize,
+    idle: Arc<AtomicUsize>,
+    max: usize,
+}
+
+impl Readers {
+    fn new(source: Source, max: usize) -> Result<Readers, String> {
+        let (jobs, queue) = mpsc::channel();
+        let readers = Readers {
+            jobs,
+            queue: Arc::new(Mutex::new(queue)),
+            source,
+            started: AtomicUsize::new(0),
+            idle: Arc::new(AtomicUsize::new(0)),
+            max: max.max(1),
+        };
+        // One thread from the start: a read never waits for a thread that could not start. It
+        // opens its connection at once, reading the schema while the server goes on starting
+        // (its first request then finds it ready).
+        readers.start_one()?;
+        if let Source::File(_) = readers.source {
+            readers
+                .send(Box::new(|reader: &mut Reader| {
+                    let _ = reader.run(|_| Ok(()));
+                }))
+                .map_err(|e| e.message)?;
+        }
+        Ok(readers)
+    }
+
+    fn start_one(&self) -> Result<(), String> {
+        let n = self.started.fetch_add(1, Ordering::SeqCst);
+        let queue = self.queue.clone();
+        let idle = self.idle.clone();
+        let reader = Reader {
+            source: self.source.clone(),
+            conn: None,
+        };
+        std::thread::Builder::new()
+            .name(format!("preau-reader-{n}"))
+            .spawn(move || reading_thread(&queue, &idle, reader))
+            .map(|_| ())
+            .map_err(|e| {
+                self.started.fetch_sub(1, Ordering::SeqCst);
+                format!("cannot start a reading thread: {e}")
+            })
+    }
+
+    /// Queues `job`, first starting one more thread when none is idle and `max` allows.
+    fn send(&self, job: Job<Reader>) -> Result<(), ApiError> {
+        if self.idle.load(Ordering::SeqCst) == 0 {
+            let started = self.started.load(Ordering::SeqCst);
+            if started < self.max
+                && self
+                    .started
+                    .compare_exchange(started, started + 1, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            {
+                self.started.fetch_sub(1, Ordering::SeqCst);
+                if let Err(e) = self.start_one() {
+                    // The threads already running serve the read.
+                    crate::http::logging::log_warn(&e);
+                }
+            }
+        }
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::internal("no reading thread is running"))
+    }
+}
+
+/// A reading thread: takes the next read, runs it on its connection, and ends when the last
+/// [`Db`] (the queue's sender) is gone. The idle threads take turns waiting on the queue.
+fn reading_thread(
+    queue: &Mutex<mpsc::Receiver<Job<Reader>>>,
+    idle: &AtomicUsize,
+    mut reader: Reader,
+) {
+    loop {
+        idle.fetch_add(1, Ordering::SeqCst);
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        idle.fetch_sub(1, Ordering::SeqCst);
+        let Ok(job) = next else {
+            return;
+        };
+        workers::run(job, &mut reader);
+        reader.settle();
+    }
+}
+
+/// A count of the committed transactions that changed any of some tables (see
+/// [`Db::changes`]). A cache of what those tables hold records the count before it reads them,
+/// and trusts what it kept only while the count is unchanged.
+#[derive(Clone)]
+pub struct Changes(Option<Arc<AtomicU64>>);
+
+impl Changes {
+    /// The count now; `None` when changes cannot be followed (a read-only replica, whose file
+    /// another process writes): nothing may then be kept.
+    pub fn current(&self) -> Option<u64> {
+        self.0.as_ref().map(|n| n.load(Ordering::SeqCst))
+    }
+}
+
+/// The watched tables: what the writing connection's update hook marks, and what its batches
+/// turn into counts once they have committed.
+#[derive(Clone, Default)]
+struct Watches(Arc<WatchList>);
+
+#[derive(Default)]
+struct WatchList {
+    watches: Mutex<Vec<Watch>>,
+    /// Rows the update hook was told of, since the start.
+    rows_seen: AtomicU64,
+}
+
+struct Watch {
+    tables: HashSet<&'static str>,
+    /// Set by the update hook during a transaction that changed one of `tables`.
+    touched: Arc<AtomicBool>,
+    count: Arc<AtomicU64>,
+}
+
+impl Watches {
+    /// The update hook: a row of `table` changed.
+    fn mark(&self, table: &str) {
+        self.0.rows_seen.fetch_add(1, Ordering::SeqCst);
+        if let Ok(watches) = self.0.watches.lock() {
+            for w in watches.iter().filter(|w| w.tables.contains(table)) {
+                w.touched.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    fn rows_seen(&self) -> u64 {
+        self.0.rows_seen.load(Ordering::SeqCst)
+    }
+
+    /// After a transaction ended (committed or not) in which SQLite counted `rows_changed`
+    /// changed rows while the hook had seen `rows_seen` of them at its start: counts the marked
+    /// watches — or all of them when SQLite changed rows the hook was not told of (a `DELETE`
+    /// without `WHERE` empties a table without visiting its rows). Counting a change that was
+    /// rolled back costs a cache its contents, never a stale answer.
+    fn settle(&self, rows_changed: u64, rows_seen: u64) {
+        let unseen = rows_changed > self.rows_seen().saturating_sub(rows_seen);
+        if let Ok(watches) = self.0.watches.lock() {
+            for w in watches.iter() {
+                if w.touched.swap(false, Ordering::SeqCst) || unseen {
+                    w.count.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+    }
+
+    /// Another connection changed the file (another process, or the CLI): any table may have
+    /// changed.
+    fn all_changed(&self) {
+        if let Ok(watches) = self.0.watches.lock() {
+            for w in watches.iter() {
+                w.count.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+/// How often an idle writing thread looks for changes made by other connections.
+const FOREIGN_CHANGES_POLL: Duration = Duration::from_millis(500);
+
+/// The writing thread: runs the batches, counts the changes of the watched tables after each,
+/// and notices the commits of other connections (`PRAGMA data_version` moves only for those)
+/// before each batch and every [`FOREIGN_CHANGES_POLL`] while idle.
+fn writing_thread(mut writer: Connection, queue: &mpsc::Receiver<WriteJob>, watches: &Watches) {
+    let mut seen = data_version(&writer);
+    loop {
+        let next = queue.recv_timeout(FOREIGN_CHANGES_POLL);
+        let version = data_version(&writer);
+        if version != seen {
+            seen = version;
+            watches.all_changed();
+        }
+        match next {
+            // A panicking write is rolled back to its savepoint and answers 500; the thread
+            // goes on with the next one.
+            Ok(first) => {
+                let seen = watches.rows_seen();
+                batch(
+                    &mut writer,
+                    first,
+                    BatchLimits::SERVER,
+                    &mut || queue.try_recv().ok(),
+                    &|changed| watches.settle(changed, seen),
+                );
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// `PRAGMA data_version`, or `None` if it cannot be read (then every change is assumed).
+fn data_version(c: &Connection) -> Option<i64> {
+    c.prepare_cached("PRAGMA data_version")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .ok()
+}
 
 impl Db {
     /// Opens (creating if needed) the database file and brings its schema up to date.
@@ -166,36 +433,26 @@ impl Db {
         let mut writer = Connection::open(path).map_err(|e| cannot_open(&e))?;
         prepare(&writer, WRITER_CACHE_KIB).map_err(|e| cannot_open(&e))?;
         migrate(&mut writer).map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
-        let manager =
-            SqliteConnectionManager::file(path).with_init(|c| prepare(c, READER_CACHE_KIB));
-        // One reader opened at start, the others as reads need them (r2d2 would open all
-        // `pool_size` before the server starts otherwise: time at start, and each connection's
-        // copy of the schema for a server that may never need them); those above the first are
-        // closed again after 10 idle minutes.
-        let pool = r2d2::Pool::builder()
-            .max_size(pool_size)
-            .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(15))
-            .build(manager)
+        let watches = Watches::default();
+        let marks = watches.clone();
+        writer
+            .update_hook(Some(move |_: Action, _: &str, table: &str, _: i64| {
+                marks.mark(table);
+            }))
             .map_err(|e| cannot_open(&e))?;
+        let path = Arc::new(path.to_owned());
+        let readers = Readers::new(Source::File(path.clone()), pool_size as usize)?;
         let (writes, queue) = mpsc::channel::<WriteJob>();
+        let counted = watches.clone();
         std::thread::Builder::new()
             .name("preau-writer".into())
-            .spawn(move || {
-                // A panicking write is rolled back to its savepoint and answers 500; the thread
-                // goes on with the next one.
-                while let Ok(first) = queue.recv() {
-                    batch(&mut writer, first, BatchLimits::SERVER, &mut || {
-                        queue.try_recv().ok()
-                    });
-                }
-            })
+            .spawn(move || writing_thread(writer, &queue, &counted))
             .map_err(|e| format!("cannot start the writing thread: {e}"))?;
         Ok(Db {
-            pool: Some(pool),
-            readers: Arc::new(Semaphore::new(pool_size as usize)),
+            readers: Arc::new(readers),
             writes: Some(writes),
-            follower: None,
+            watches: Some(watches),
+            path,
         })
     }
 
@@ -224,11 +481,15 @@ impl Db {
                 ));
             }
         }
+        let path = Arc::new(path.to_owned());
         Ok(Db {
-            pool: None,
-            readers: Arc::new(Semaphore::new(pool_size as usize)),
+            readers: Arc::new(Readers::new(
+                Source::Follower(path.clone()),
+                pool_size as usize,
+            )?),
             writes: None,
-            follower: Some(Arc::new(path.to_owned())),
+            watches: None,
+            path,
         })
     }
 
@@ -237,58 +498,66 @@ impl Db {
         self.writes.is_none()
     }
 
-    /// A connection for work that is already on a blocking thread (the CLI, startup).
-    pub fn conn(&self) -> Result<Conn, ApiError> {
-        match (&self.pool, &self.follower) {
-            (Some(pool), _) => Ok(Conn::Pooled(pool.get()?)),
-            (None, Some(path)) => Ok(Conn::Own(follower_connection(path)?)),
-            (None, None) => Err(ApiError::internal("a database without connections")),
+    /// A connection of its own for work that is already on a blocking thread and outside the
+    /// server's requests (the command line, what runs once at start): read-write on the
+    /// primary, read-only on a replica.
+    pub fn conn(&self) -> Result<Connection, ApiError> {
+        if self.is_read_only() {
+            return Ok(follower_connection(&self.path)?);
+        }
+        let c = Connection::open(&*self.path)?;
+        prepare(&c, READER_CACHE_KIB)?;
+        Ok(c)
+    }
+
+    /// A count that moves after every committed transaction of the writing thread that changed
+    /// one of `tables`, and after any commit of another connection to the file (noticed before
+    /// the next write and within half a second when idle). On a read-only replica it never
+    /// counts: [`Changes::current`] is `None`.
+    pub fn changes(&self, tables: &[&'static str]) -> Changes {
+        let Some(watches) = &self.watches else {
+            return Changes(None);
+        };
+        let count = Arc::new(AtomicU64::new(0));
+        if let Ok(mut list) = watches.0.watches.lock() {
+            list.push(Watch {
+                tables: tables.iter().copied().collect(),
+                touched: Arc::new(AtomicBool::new(false)),
+                count: count.clone(),
+            });
+            Changes(Some(count))
+        } else {
+            Changes(None)
         }
     }
 
-    /// Runs read-only work on a blocking thread, in one read transaction ([`snapshot`]).
+    /// Runs read-only work on a reading thread, in one read transaction ([`snapshot`]).
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
-        self.read_on(move |c| snapshot(c, f)).await
-    }
-
-    /// [`Db::read`] outside a transaction, for what SQLite runs only there (`VACUUM INTO`).
-    pub async fn read_outside_transaction<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
-    {
-        self.read_on(f).await
-    }
-
-    async fn read_on<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
-    {
-        // The permit moves into the blocking work: it is returned when the work ends, even if
-        // the request that waited for it is gone by then.
-        let turn = self
-            .readers
-            .clone()
-            .acquire_owned()
+        let (done, answer) = oneshot::channel();
+        self.readers.send(Box::new(move |reader: &mut Reader| {
+            let _ = done.send(reader.run(|c| snapshot(c, f)));
+        }))?;
+        answer
             .await
-            .map_err(|e| ApiError::internal(format!("database gate closed: {e}")))?;
-        let pool = self.pool.clone();
-        let fresh = self.follower.clone();
-        rocket::tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            match (pool, fresh) {
-                (Some(pool), _) => f(&*pool.get()?),
-                (None, Some(path)) => f(&follower_connection(&path)?),
-                (None, None) => Err(ApiError::internal("a database without connections")),
-            }
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+            .map_err(|_| ApiError::internal("a read was dropped (it panicked)"))?
+    }
+
+    /// Runs long work on a connection of its own, on one of Tokio's blocking threads: a backup
+    /// (`VACUUM INTO`, which runs outside a transaction and writes a file, so not on a reading
+    /// thread's `query_only` connection), which would hold a reading thread for seconds.
+    pub async fn on_own_connection<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let db = self.clone();
+        rocket::tokio::task::spawn_blocking(move || f(&db.conn()?))
+            .await
+            .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
     }
 
     /// Runs `f` on the writing thread, in a `BEGIN IMMEDIATE` transaction that it may share
@@ -313,6 +582,58 @@ impl Db {
         answer
             .await
             .map_err(|_| ApiError::internal("a writing job was dropped (it panicked)"))?
+    }
+
+    /// [`Db::write`] for a thread outside the async world (the start, grading's threads): it
+    /// waits for the answer. The writing connection has the schema in memory already; a
+    /// connection of its own would read it again (about a millisecond, at every start).
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
+    {
+        let Some(writes) = &self.writes else {
+            return Err(ApiError::read_only());
+        };
+        let (done, answer) = mpsc::channel();
+        writes
+            .send(answered_write(f, move |result| {
+                let _ = done.send(result);
+            }))
+            .map_err(|_| ApiError::internal("no writing thread is running"))?;
+        answer
+            .recv()
+            .map_err(|_| ApiError::internal("a writing job was dropped (it panicked)"))?
+    }
+
+    /// A read at start (outside the async world): on the writing connection when there is one
+    /// — it has read the schema already, while a reading thread's connection may still be
+    /// reading it — and on a reading thread on a replica.
+    pub fn startup_read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        if self.is_read_only() {
+            self.read_blocking(f)
+        } else {
+            self.write_blocking(|tx| f(tx))
+        }
+    }
+
+    /// [`Db::read`] for a thread outside the async world: it waits for the answer.
+    pub fn read_blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (done, answer) = mpsc::channel();
+        self.readers.send(Box::new(move |reader: &mut Reader| {
+            let _ = done.send(reader.run(|c| snapshot(c, f)));
+        }))?;
+        answer
+            .recv()
+            .map_err(|_| ApiError::internal("a read was dropped (it panicked)"))?
     }
 }
 
@@ -356,15 +677,25 @@ where
     F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
 {
     let (done, answer) = oneshot::channel();
-    let job: WriteJob = Box::new(move |tx| match tx.and_then(f) {
-        Ok(value) => Ran::Keep(Box::new(move |committed: Result<(), ApiError>| {
-            let _ = done.send(committed.map(|()| value));
-        })),
-        Err(e) => Ran::Undo(Box::new(move || {
-            let _ = done.send(Err(e));
-        })),
+    let job = answered_write(f, move |result| {
+        let _ = done.send(result);
     });
     (job, answer)
+}
+
+/// The job for the writing thread that runs `f` and hands its outcome to `answer`: once its
+/// transaction has committed, or at once when it is rolled back.
+fn answered_write<T, F>(f: F, answer: impl FnOnce(Result<T, ApiError>) + Send + 'static) -> WriteJob
+where
+    T: Send + 'static,
+    F: FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
+{
+    Box::new(move |tx| match tx.and_then(f) {
+        Ok(value) => Ran::Keep(Box::new(move |committed: Result<(), ApiError>| {
+            answer(committed.map(|()| value));
+        })),
+        Err(e) => Ran::Undo(Box::new(move || answer(Err(e)))),
+    })
 }
 
 /// The savepoint around each write of a batch (a name no other code uses).
@@ -372,9 +703,17 @@ const SAVEPOINT: &str = "SAVEPOINT preau_write";
 const RELEASE: &str = "RELEASE preau_write";
 const ROLLBACK_TO: &str = "ROLLBACK TO preau_write; RELEASE preau_write";
 
+/// Runs a statement without parameters, kept prepared (the savepoints of every write).
+fn run_cached(c: &Connection, sql: &str) -> rusqlite::Result<()> {
+    c.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 /// One group commit: begins a transaction, runs `first` and then the writes that `more` hands
 /// over (until it has none, or `limits` say the batch is full), each in its own savepoint, and
-/// commits. The writes kept are answered after the commit returned, with its outcome.
+/// commits. The writes kept are answered after the commit returned, with its outcome, and after
+/// `ended` ran, given the rows the batch changed as SQLite counts them (the count of changes
+/// moves before anyone hears of the write: a logout's answer comes after its session can no
+/// longer be trusted from a cache).
 ///
 /// When SQLite itself ends the transaction in the middle (an I/O error, a full disk: it rolls
 /// back everything and `is_autocommit` says so), the writes kept before are answered with that
@@ -385,13 +724,16 @@ fn batch(
     first: WriteJob,
     limits: BatchLimits,
     more: &mut dyn FnMut() -> Option<WriteJob>,
+    ended: &dyn Fn(u64),
 ) {
+    let changes_before = conn.total_changes();
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
             if let Ran::Undo(answer) = first(Err(ApiError::from(e))) {
                 answer();
             }
+            ended(0);
             return;
         }
     };
@@ -402,7 +744,7 @@ fn batch(
     let mut broken: Option<ApiError> = None;
     while let Some(job) = next.take() {
         count += 1;
-        if let Err(e) = tx.execute_batch(SAVEPOINT) {
+        if let Err(e) = run_cached(&tx, SAVEPOINT) {
             let e = ApiError::from(e);
             if let Ran::Undo(answer) = job(Err(e.clone())) {
                 answer();
@@ -423,7 +765,7 @@ fn batch(
             break;
         }
         let step = match ran {
-            Ok(Ran::Keep(answer)) => match tx.execute_batch(RELEASE) {
+            Ok(Ran::Keep(answer)) => match run_cached(&tx, RELEASE) {
                 Ok(()) => {
                     kept.push(answer);
                     Ok(())
@@ -463,6 +805,7 @@ fn batch(
         }
         None => tx.commit().map_err(ApiError::from),
     };
+    ended(conn.total_changes().saturating_sub(changes_before));
     for answer in kept {
         answer(outcome.clone());
     }
@@ -601,7 +944,7 @@ mod group_commit {
         };
         let mut jobs = jobs.into_iter();
         let first = jobs.next().expect("a step of the test itself");
-        batch(conn, first, limits, &mut || jobs.next());
+        batch(conn, first, limits, &mut || jobs.next(), &|_| {});
     }
 
     #[test]
@@ -768,11 +1111,11 @@ mod group_commit {
         }
         let mut jobs = jobs.into_iter();
         let first = jobs.next().expect("a step of the test itself");
-        batch(&mut writer, first, limits, &mut || jobs.next());
+        batch(&mut writer, first, limits, &mut || jobs.next(), &|_| {});
         // The third write was not taken: it is still waiting, unanswered.
         assert_eq!(ids(&reader), vec![1, 2]);
         let third = jobs.next().expect("the third write stayed in the queue");
-        batch(&mut writer, third, limits, &mut || None);
+        batch(&mut writer, third, limits, &mut || None, &|_| {});
         for answer in answers {
             assert!(
                 answer
@@ -874,5 +1217,134 @@ mod group_commit {
                 _ => assert_eq!(r.as_ref().expect("a step of the test itself"), id),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod reading {
+    //! The reading threads and the counts of changes, through [`Db`] as the server uses it.
+
+    use super::*;
+
+    fn open(pool_size: u32) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("a step of the test itself");
+        let db = Db::open(&dir.path().join("t.db"), pool_size).expect("a step of the test itself");
+        db.write_blocking(|tx| {
+            Ok(tx.execute_batch(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE TABLE u (id INTEGER PRIMARY KEY)",
+            )?)
+        })
+        .expect("a step of the test itself");
+        (dir, db)
+    }
+
+    fn count(db: &Db, table: &'static str) -> i64 {
+        db.read_blocking(move |c| {
+            Ok(c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+        })
+        .expect("a step of the test itself")
+    }
+
+    #[test]
+    fn a_read_cannot_write() {
+        let (_dir, db) = open(2);
+        let tried = db.read_blocking(|c| Ok(c.execute("INSERT INTO t (id) VALUES (1)", [])?));
+        assert!(tried.is_err(), "{tried:?}");
+        assert_eq!(count(&db, "t"), 0);
+    }
+
+    #[test]
+    fn a_panicking_read_answers_an_error_and_its_thread_reads_on() {
+        let (_dir, db) = open(1);
+        let panicked = db.read_blocking(|_| -> Result<(), ApiError> {
+            panic!("a read panics (expected by this test)")
+        });
+        assert_eq!(panicked.map_err(|e| e.status), Err(500));
+        // The one reading thread is out of its transaction: the next read begins its own.
+        db.write_blocking(|tx| Ok(tx.execute("INSERT INTO t (id) VALUES (1)", [])?))
+            .expect("a step of the test itself");
+        assert_eq!(count(&db, "t"), 1);
+    }
+
+    #[test]
+    fn reads_run_on_at_most_pool_size_threads() {
+        let (_dir, db) = open(2);
+        let rt = rocket::tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("a step of the test itself");
+        let threads: HashSet<String> = rt.block_on(async {
+            let reads: Vec<_> = (0..24)
+                .map(|_| {
+                    let db = db.clone();
+                    rocket::tokio::spawn(async move {
+                        db.read(|_| {
+                            std::thread::sleep(Duration::from_millis(5));
+                            Ok(std::thread::current().name().unwrap_or("").to_owned())
+                        })
+                        .await
+                    })
+                })
+                .collect();
+            let mut names = HashSet::new();
+            for read in reads {
+                names.insert(
+                    read.await
+                        .expect("a step of the test itself")
+                        .expect("a read"),
+                );
+            }
+            names
+        });
+        assert!(
+            !threads.is_empty()
+                && threads.len() <= 2
+                && threads.iter().all(|n| n.starts_with("preau-reader-")),
+            "{threads:?}"
+        );
+    }
+
+    #[test]
+    fn a_write_to_a_watched_table_is_counted_before_it_is_answered() {
+        let (_dir, db) = open(1);
+        let changes = db.changes(&["t"]);
+        let before = changes.current().expect("counted");
+        db.write_blocking(|tx| Ok(tx.execute("INSERT INTO u (id) VALUES (1)", [])?))
+            .expect("a step of the test itself");
+        assert_eq!(changes.current(), Some(before), "u is not watched");
+        db.write_blocking(|tx| Ok(tx.execute("INSERT INTO t (id) VALUES (1)", [])?))
+            .expect("a step of the test itself");
+        assert_eq!(changes.current(), Some(before + 1));
+        db.write_blocking(|tx| Ok(tx.execute("DELETE FROM t", [])?))
+            .expect("a step of the test itself");
+        assert_eq!(
+            changes.current(),
+            Some(before + 2),
+            "a delete of every row too"
+        );
+    }
+
+    #[test]
+    fn a_commit_by_another_connection_is_counted_within_a_second() {
+        let (dir, db) = open(1);
+        let changes = db.changes(&["t"]);
+        let before = changes.current().expect("counted");
+        Connection::open(dir.path().join("t.db"))
+            .and_then(|c| c.execute("INSERT INTO u (id) VALUES (1)", []))
+            .expect("a step of the test itself");
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while changes.current() == Some(before) {
+            assert!(Instant::now() < deadline, "the change was never counted");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_replica_counts_nothing() {
+        let (dir, db) = open(1);
+        drop(db);
+        let replica =
+            Db::open_read_only(&dir.path().join("t.db"), 1).expect("a step of the test itself");
+        assert_eq!(replica.changes(&["t"]).current(), None);
     }
 }

@@ -229,12 +229,6 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        ApiError::from_source(e)
-    }
-}
-
 /// A fault described in words.
 #[derive(Debug)]
 struct Detail(String);

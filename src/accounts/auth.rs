@@ -8,6 +8,17 @@
 //! version is older than the account's dies at once: that is how a password change, a level
 //! change, a ban or a deletion ends every session; a token whose session was ended (logout,
 //! refresh-token reuse) dies at once too.
+//!
+//! [`Callers`] keeps the callers that passed the whole check for a few seconds, keyed by a
+//! digest of their token, so that a request from a known session costs neither the signature
+//! nor the database. What it keeps is trusted only while no transaction has changed the
+//! accounts or the sessions since it was read (`db::Changes`: the writing connection counts
+//! every committed change of those tables, and every commit by another process), and only
+//! within the token's own validity.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use rocket::data::{self, Data, FromData};
@@ -16,14 +27,17 @@ use rocket::request::{self, FromRequest, Request};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::accounts::{App, Level, model, sessions};
-use crate::db;
+use crate::db::{self, Changes};
 use crate::http::body::{Params, read_json};
 use crate::http::error::{ApiError, stash};
 use crate::http::paths::{Face, face_of};
 
 const ACCESS_TYPE: &str = "access";
+/// Seconds of tolerance on `exp` and `nbf` (clocks of other machines that issue or check).
+const LEEWAY: i64 = 5;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -53,7 +67,7 @@ impl Tokens {
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "sub", "aud"]);
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.leeway = 5;
+        validation.leeway = LEEWAY as u64;
         Tokens {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -121,10 +135,137 @@ impl AuthUser {
     }
 }
 
-/// The caller behind a token: valid signature, audience, type and time, then the account read.
+/// The caller behind a token: valid signature, audience, type and time, then the account read
+/// (or the caller [`Callers`] kept).
 pub async fn authenticate(app: &App, token: &str) -> Result<AuthUser, ApiError> {
+    match prove(app, token)? {
+        Proof::Known(user) => Ok(user),
+        Proof::Checked(checked) => app.db.read(move |c| checked.caller(c)).await,
+    }
+}
+
+/// What a token proves before the database is asked.
+pub enum Proof {
+    /// A caller [`Callers`] kept: nothing to read.
+    Known(AuthUser),
+    /// A valid token whose account and session are still to be read ([`Checked::caller`]).
+    Checked(Checked),
+}
+
+/// A token whose signature and claims are checked, and what its session check needs.
+pub struct Checked {
+    id: i64,
+    claims: Claims,
+    key: Key,
+    /// The count of changes to accounts and sessions before they are read.
+    seen: Option<u64>,
+    callers: Arc<Callers>,
+}
+
+impl Checked {
+    /// The session check ([`caller`]) on a connection the read holds; a caller that passes is
+    /// kept for the next requests of its token.
+    pub fn caller(&self, conn: &Connection) -> Result<AuthUser, ApiError> {
+        let user = caller(conn, self.id, &self.claims)?;
+        self.callers.keep(self.key, &user, &self.claims, self.seen);
+        Ok(user)
+    }
+}
+
+/// Checks `token` without the database when its caller is kept, with the signature otherwise.
+pub fn prove(app: &App, token: &str) -> Result<Proof, ApiError> {
+    let key = Callers::key(token);
+    if let Some(user) = app.callers.known(&key, db::now()) {
+        return Ok(Proof::Known(user));
+    }
     let (id, claims) = app.tokens.check(token)?;
-    app.db.read(move |c| caller(c, id, &claims)).await
+    Ok(Proof::Checked(Checked {
+        id,
+        claims,
+        key,
+        seen: app.callers.changes.current(),
+        callers: app.callers.clone(),
+    }))
+}
+
+/// The SHA-256 of a token: what [`Callers`] is keyed by (the token itself is not kept).
+type Key = [u8; 32];
+
+/// The callers whose token passed the whole check, for at most [`Callers::MAX_AGE`], while no
+/// change to accounts or sessions has been committed since their check read them.
+pub struct Callers {
+    kept: Mutex<HashMap<Key, Kept>>,
+    changes: Changes,
+}
+
+struct Kept {
+    user: AuthUser,
+    nbf: i64,
+    exp: i64,
+    /// The count of changes when the check read the account and the session.
+    seen: u64,
+    at: Instant,
+}
+
+impl Callers {
+    /// How long a kept caller is trusted at most, whatever the count says (a bound on what a
+    /// change made where no count can see it would leave standing).
+    const MAX_AGE: Duration = Duration::from_secs(10);
+    /// Callers kept at once; past that, all are forgotten (they are checked again).
+    const MAX_KEPT: usize = 1024;
+
+    /// `changes` counts the commits that changed the tables the session check reads.
+    pub fn new(changes: Changes) -> Callers {
+        Callers {
+            kept: Mutex::new(HashMap::new()),
+            changes,
+        }
+    }
+
+    fn key(token: &str) -> Key {
+        Sha256::digest(token.as_bytes()).into()
+    }
+
+    /// The caller kept for this token, if its check still holds at `now`.
+    fn known(&self, key: &Key, now: i64) -> Option<AuthUser> {
+        let count = self.changes.current()?;
+        let mut kept = self.kept.lock().ok()?;
+        let entry = kept.get(key)?;
+        let fresh = entry.seen == count
+            && entry.at.elapsed() < Self::MAX_AGE
+            && now >= entry.nbf - LEEWAY
+            && now <= entry.exp + LEEWAY;
+        if fresh {
+            Some(entry.user.clone())
+        } else {
+            kept.remove(key);
+            None
+        }
+    }
+
+    /// Keeps a caller that passed the check made after the count was `seen` (nothing is kept
+    /// when changes cannot be counted).
+    fn keep(&self, key: Key, user: &AuthUser, claims: &Claims, seen: Option<u64>) {
+        let Some(seen) = seen else {
+            return;
+        };
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        if kept.len() >= Self::MAX_KEPT {
+            kept.clear();
+        }
+        kept.insert(
+            key,
+            Kept {
+                user: user.clone(),
+                nbf: claims.nbf,
+                exp: claims.exp,
+                seen,
+                at: Instant::now(),
+            },
+        );
+    }
 }
 
 /// The session check: the account behind checked claims, on a connection the work already
@@ -350,6 +491,121 @@ impl<'r, B: SeedBody + 'static> FromData<'r> for SeedCaller<B> {
                 Outcome::Error((status, ()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod kept {
+    //! [`Callers`] on its own: what it gives back, and when it stops.
+
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::db::Db;
+
+    fn user() -> AuthUser {
+        AuthUser {
+            id: 7,
+            username: "alice".into(),
+            level: Level::Member,
+            session: "family".into(),
+        }
+    }
+
+    fn claims(nbf: i64, exp: i64) -> Claims {
+        Claims {
+            sub: "7".into(),
+            aud: "preau".into(),
+            iat: nbf,
+            nbf,
+            exp,
+            typ: ACCESS_TYPE.into(),
+            ver: 1,
+            sid: "family".into(),
+        }
+    }
+
+    fn open() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db"), 1).unwrap();
+        (dir, db)
+    }
+
+    #[test]
+    fn a_kept_caller_holds_within_its_tokens_times_and_no_longer() {
+        let (_dir, db) = open();
+        let callers = Callers::new(db.changes(&["accounts"]));
+        let key = Callers::key("a.token.here");
+        callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
+        assert_eq!(callers.known(&key, 1500).map(|u| u.id), Some(7));
+        assert_eq!(callers.known(&key, 2000 + LEEWAY).map(|u| u.id), Some(7));
+        assert!(callers.known(&key, 2001 + LEEWAY).is_none(), "expired");
+        callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
+        assert!(callers.known(&key, 999 - LEEWAY).is_none(), "not yet valid");
+        assert!(
+            callers
+                .known(&Callers::key("another.token.here"), 1500)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_committed_change_to_accounts_forgets_every_kept_caller() {
+        let (_dir, db) = open();
+        let callers = Callers::new(db.changes(&["accounts"]));
+        let key = Callers::key("a.token.here");
+        callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
+        db.write_blocking(|tx| Ok(tx.execute("UPDATE accounts SET level = level", [])?))
+            .unwrap();
+        // No account yet: the update changed no row, and nothing is forgotten.
+        assert!(callers.known(&key, 1500).is_some());
+        db.write_blocking(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO accounts (username, password_hash, created_at, updated_at) VALUES ('bob', 'x', 0, 0)",
+                [],
+            )?)
+        })
+        .unwrap();
+        assert!(callers.known(&key, 1500).is_none());
+    }
+
+    #[test]
+    fn a_check_that_read_before_a_change_is_not_kept_past_it() {
+        let (_dir, db) = open();
+        let callers = Callers::new(db.changes(&["accounts"]));
+        let key = Callers::key("a.token.here");
+        let seen = callers.changes.current();
+        db.write_blocking(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO accounts (username, password_hash, created_at, updated_at) VALUES ('bob', 'x', 0, 0)",
+                [],
+            )?)
+        })
+        .unwrap();
+        callers.keep(key, &user(), &claims(1000, 2000), seen);
+        assert!(callers.known(&key, 1500).is_none());
+    }
+
+    #[test]
+    fn a_replica_keeps_nobody() {
+        let (dir, db) = open();
+        drop(db);
+        let replica = Db::open_read_only(&dir.path().join("t.db"), 1).unwrap();
+        let callers = Callers::new(replica.changes(&["accounts"]));
+        let key = Callers::key("a.token.here");
+        callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
+        assert!(callers.known(&key, 1500).is_none());
+    }
+
+    #[test]
+    fn at_most_max_kept_callers_are_kept() {
+        let (_dir, db) = open();
+        let callers = Callers::new(db.changes(&["accounts"]));
+        for n in 0..=Callers::MAX_KEPT {
+            let key = Callers::key(&format!("token-{n}"));
+            callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
+        }
+        assert!(callers.kept.lock().unwrap().len() <= Callers::MAX_KEPT);
     }
 }
 

@@ -116,7 +116,7 @@ fn worker(
     loop {
         // Everything due, one after the other (looked at with a read first: an idle outbox
         // costs no write).
-        while next_due(db).is_some_and(|due| due <= now()) {
+        while next_due(db, runtime).is_some_and(|due| due <= now()) {
             match runtime.block_on(db.write(claim)) {
                 Ok(Some(message)) => {
                     let result = mailer.deliver(&message);
@@ -136,7 +136,7 @@ fn worker(
                 }
             }
         }
-        let sleep = next_due(db)
+        let sleep = next_due(db, runtime)
             .map(|due| Duration::from_secs((due - now()).max(0) as u64))
             .map_or(MAX_SLEEP, |d| d.min(MAX_SLEEP))
             .max(Duration::from_millis(200));
@@ -205,15 +205,16 @@ fn finish(
     Ok(())
 }
 
-fn next_due(db: &Db) -> Option<i64> {
-    let conn = db.conn().ok()?;
-    conn.query_row(
-        "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending'",
-        [],
-        |r| r.get::<_, Option<i64>>(0),
-    )
-    .ok()
-    .flatten()
+fn next_due(db: &Db, runtime: &rocket::tokio::runtime::Runtime) -> Option<i64> {
+    runtime
+        .block_on(db.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending'",
+            )?
+            .query_row([], |r| r.get::<_, Option<i64>>(0))?)
+        }))
+        .ok()
+        .flatten()
 }
 
 // ---- admin routes ----------------------------------------------------------------------

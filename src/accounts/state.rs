@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::accounts::auth::Tokens;
+use crate::accounts::auth::{Callers, Tokens};
 use crate::accounts::mail::Mailer;
 use crate::accounts::model;
 use crate::accounts::outbox::Outbox;
@@ -22,6 +22,8 @@ pub struct Inner {
     pub config: Config,
     pub db: Db,
     pub tokens: Tokens,
+    /// The callers of recently checked tokens (see `auth::Callers`).
+    pub callers: Arc<Callers>,
     pub passwords: Passwords,
     pub mailer: Mailer,
     pub limits: Limits,
@@ -54,13 +56,11 @@ impl App {
         };
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
-            None => {
-                let conn = db.conn().map_err(|e| e.message)?;
-                db::setting_or_insert(&conn, "jwt_secret", &random_text(48))
-                    .map_err(|e| format!("cannot store the JWT secret: {e}"))?
-            }
+            None => stored_secret(&db).map_err(|e| format!("cannot store the JWT secret: {e}"))?,
         };
         let tokens = Tokens::new(secret.as_bytes(), &config.jwt_audience, config.access_ttl);
+        // The session check reads an account and its refresh tokens.
+        let callers = Arc::new(Callers::new(db.changes(&["accounts", "refresh_tokens"])));
         let passwords = Passwords::new(config.hash_concurrency, config.hash_queue)?;
         let mailer = Mailer::new(&config)?;
         let limits = Limits::from(&config);
@@ -69,6 +69,7 @@ impl App {
             config,
             db,
             tokens,
+            callers,
             passwords,
             mailer,
             limits,
@@ -78,8 +79,15 @@ impl App {
         })))
     }
 
+    /// Whether an admin exists (asked at start, outside the async world).
     pub fn has_admin(&self) -> Result<bool, ApiError> {
-        let conn = self.db.conn()?;
-        Ok(model::count_admins(&conn)? > 0)
+        self.db.startup_read(|c| Ok(model::count_admins(c)? > 0))
     }
+}
+
+/// The JWT secret kept in the database, made and stored at the first start (on the writing
+/// connection, which has read the schema already: see `Db::startup_read`).
+fn stored_secret(db: &Db) -> Result<String, String> {
+    db.write_blocking(|tx| Ok(db::setting_or_insert(tx, "jwt_secret", &random_text(48))?))
+        .map_err(|e| e.message)
 }

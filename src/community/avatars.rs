@@ -156,6 +156,28 @@ fn check_path(
     Ok(())
 }
 
+/// The avatars whose image is not stored, as (id, path).
+fn missing_images(conn: &Connection) -> Result<Vec<(i64, String)>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, path FROM avatars WHERE path NOT IN (SELECT name FROM avatar_images)
+         ORDER BY id",
+    )?;
+    Ok(stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)?)
+}
+
+/// When the folder's other files were moved in, if they were.
+fn folder_imported(conn: &Connection) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [FOLDER_IMPORTED],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Moves the images of the old avatar folder (`{data_dir}/avatars/`) into the database, at
 /// start. Idempotent: an image already stored is never read again. Every avatar row whose
 /// image is missing is looked for in the folder at each start; the folder's other files (an
@@ -164,6 +186,13 @@ fn check_path(
 /// folder itself is never changed.
 pub fn import_folder(db: &Db, config: &Config) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("moving avatar images into the database: {e}");
+    // At almost every start there is nothing to do.
+    let (missing, imported) = db
+        .startup_read(|c| Ok((missing_images(c)?, folder_imported(c)?)))
+        .map_err(|e| fail(&e.message))?;
+    if missing.is_empty() && imported.is_some() {
+        return Ok(());
+    }
     let mut conn = db.conn().map_err(|e| e.message)?;
     let dir = config.data_dir.join("avatars");
     let read = |name: &str| -> Result<Vec<u8>, String> {
@@ -205,28 +234,9 @@ pub fn import_folder(db: &Db, config: &Config) -> Result<(), String> {
         }
         Ok(())
     };
-    let missing: Vec<(i64, String)> = {
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, path FROM avatars WHERE path NOT IN (SELECT name FROM avatar_images)
-                 ORDER BY id",
-            )
-            .map_err(|e| fail(&e))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect)
-            .map_err(|e| fail(&e))?
-    };
     for (id, name) in &missing {
         put(&mut conn, name, &format!("the image of avatar {id},"))?;
     }
-    let imported: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [FOLDER_IMPORTED],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| fail(&e))?;
     if imported.is_none() {
         let mut names: Vec<String> = match std::fs::read_dir(&dir) {
             Ok(entries) => entries

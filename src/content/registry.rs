@@ -14,7 +14,7 @@ use crate::content::store::Viewer;
 use crate::content::{Kind, Resource};
 use crate::http::error::ApiError;
 
-/// Adds to a row read by `viewer` (see [`Hook::Viewed`]).
+/// Adds to a row of its table read by `viewer` (see [`Hook::Viewed`]).
 pub type ViewedHook =
     fn(&Connection, &'static Resource, Viewer, &mut Map<String, Value>) -> Result<(), ApiError>;
 
@@ -25,9 +25,10 @@ pub enum Hook {
     /// A row was created or changed by `user` (grading queues a run when code is saved). An
     /// error undoes the write.
     Saved(fn(&Connection, &Config, &'static Resource, i64, &AuthUser) -> Result<(), ApiError>),
-    /// A single row is read (`GET …/{id}`): a stage may add what it knows to the row for this
-    /// viewer (an exercise's latest check, for its author).
-    Viewed(ViewedHook),
+    /// A single row of the named table is read (`GET …/{id}`): a stage may add what it knows to
+    /// the row for this viewer (an exercise's latest check, for its author). The views of the
+    /// other tables are written straight from the row.
+    Viewed(&'static str, ViewedHook),
 }
 
 /// Cheap to clone: a write's closure takes its own handle.
@@ -93,7 +94,7 @@ impl Registry {
         for hook in &self.0.hooks {
             match hook {
                 Hook::HiddenEdited(f) => f(conn, config, res, id)?,
-                Hook::Saved(_) | Hook::Viewed(_) => {}
+                Hook::Saved(_) | Hook::Viewed(..) => {}
             }
         }
         Ok(())
@@ -108,11 +109,21 @@ impl Registry {
         row: &mut Map<String, Value>,
     ) -> Result<(), ApiError> {
         for hook in &self.0.hooks {
-            if let Hook::Viewed(f) = hook {
+            if let Hook::Viewed(table, f) = hook
+                && *table == res.table
+            {
                 f(conn, res, viewer, row)?;
             }
         }
         Ok(())
+    }
+
+    /// Whether a stage adds to the single rows of `res` ([`Hook::Viewed`]).
+    pub fn adds_to_views(&self, res: &Resource) -> bool {
+        self.0
+            .hooks
+            .iter()
+            .any(|hook| matches!(hook, Hook::Viewed(table, _) if *table == res.table))
     }
 
     /// Runs the hooks for a row created or changed by `user`, inside the write.
@@ -138,6 +149,28 @@ impl Resource {
     /// resource `within` another, that the row it lives in is visible too (unless the viewer
     /// wrote this row or is staff). Derived once per resource from the parent's own
     /// visibility, so a parent's rule is written once and its children follow it.
+    /// `SELECT * FROM {table} WHERE id = :id AND {visibility}`: one row as a viewer may see it
+    /// (`:me`, `:staff`). Made once per resource.
+    pub fn select_one(&'static self) -> &'static str {
+        static MADE: OnceLock<RwLock<HashMap<&'static str, &'static str>>> = OnceLock::new();
+        let made = MADE.get_or_init(Default::default);
+        if let Some(sql) = made.read().ok().and_then(|m| m.get(self.table).copied()) {
+            return sql;
+        }
+        let sql: &'static str = Box::leak(
+            format!(
+                "SELECT * FROM {} WHERE id = :id AND {}",
+                self.table,
+                self.visibility()
+            )
+            .into_boxed_str(),
+        );
+        if let Ok(mut m) = made.write() {
+            m.insert(self.table, sql);
+        }
+        sql
+    }
+
     pub fn visibility(&'static self) -> &'static str {
         static DERIVED: OnceLock<RwLock<HashMap<&'static str, &'static str>>> = OnceLock::new();
         let cache = DERIVED.get_or_init(Default::default);

@@ -12,8 +12,7 @@ use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value};
 
 use crate::accounts::App;
-use crate::accounts::auth::Claims;
-use crate::accounts::auth::{AuthUser, BearerToken};
+use crate::accounts::auth::{self, AuthUser, BearerToken, Checked, Proof};
 use crate::content::store::{self, Viewer};
 use crate::content::{Kind, Registry, Resource};
 use crate::http::body::{read_json, unknown_field};
@@ -137,18 +136,19 @@ impl ParentRef {
     }
 }
 
-/// Who calls: already loaded by the `AuthUser` guard (writes), or a checked token whose
-/// account is loaded by the read itself (lists and single rows: one trip to the database).
+/// Who calls: already loaded (by the `AuthUser` guard for writes, or kept by
+/// `auth::Callers`), or a checked token whose account is loaded by the read itself (lists and
+/// single rows: one trip to the database).
 enum Caller {
     Loaded(AuthUser),
-    Token(i64, Claims),
+    Token(Checked),
 }
 
 impl Caller {
     fn user(&self, conn: &Connection) -> Result<AuthUser, ApiError> {
         match self {
             Caller::Loaded(user) => Ok(user.clone()),
-            Caller::Token(id, claims) => crate::accounts::auth::caller(conn, *id, claims),
+            Caller::Token(checked) => checked.caller(conn),
         }
     }
 
@@ -209,6 +209,15 @@ async fn run(
                 .db
                 .read(move |c| {
                     let viewer = caller.reader(c, parent)?;
+                    if !registry.adds_to_views(res) {
+                        return store::get_json(
+                            c,
+                            res,
+                            viewer,
+                            id,
+                            parent.map(|p| (p.field, p.id)),
+                        );
+                    }
                     let mut row = store::get(c, res, viewer, id)?;
                     registry.viewed(c, res, viewer, &mut row)?;
                     check_parent(&row, parent)?;
@@ -333,11 +342,12 @@ impl Handler for Endpoint {
         };
         let caller = if matches!(self.op, Op::List | Op::Get) {
             // The token is checked here; its account, by the read itself.
-            let checked = BearerToken::of(req)
+            let proof = BearerToken::of(req)
                 .ok_or_else(ApiError::no_token)
-                .and_then(|token| app.tokens.check(&token));
-            match checked {
-                Ok((id, claims)) => Caller::Token(id, claims),
+                .and_then(|token| auth::prove(app, &token));
+            match proof {
+                Ok(Proof::Known(user)) => Caller::Loaded(user),
+                Ok(Proof::Checked(checked)) => Caller::Token(checked),
                 Err(e) => return Outcome::from(req, e),
             }
         } else {

@@ -99,21 +99,50 @@ pub fn find(
     viewer: Viewer,
     id: i64,
 ) -> Result<Option<Map<String, Value>>, ApiError> {
-    let sql = format!(
-        "SELECT * FROM {} WHERE id = :id AND {}",
-        res.table,
-        res.visibility()
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    with_row(conn, res, viewer, id, |columns, row| {
+        columns.row_map(viewer, row)
+    })
+}
+
+/// One row the viewer may see as its JSON object (what [`get`] makes, written from the row
+/// without a map: a single view is most of what a member's app asks for). `under` is the
+/// parent a nested path names, as (field, id): a row of another parent answers 404.
+pub fn get_json(
+    conn: &Connection,
+    res: &'static Resource,
+    viewer: Viewer,
+    id: i64,
+    under: Option<(&'static str, i64)>,
+) -> Result<Vec<u8>, ApiError> {
+    let written = with_row(conn, res, viewer, id, |columns, row| {
+        if let Some((field, parent)) = under
+            && columns.integer(row, columns.position(field))? != Some(parent)
+        {
+            return Err(ApiError::not_found("This row under this parent"));
+        }
+        let mut out = Vec::with_capacity(512);
+        columns.write_row(&mut out, viewer, row)?;
+        Ok(out)
+    })?;
+    written.ok_or_else(|| ApiError::not_found(&format!("The {} {id}", res.name)))
+}
+
+/// Runs `f` on the row `id` of `res` if `viewer` may see it.
+fn with_row<T>(
+    conn: &Connection,
+    res: &'static Resource,
+    viewer: Viewer,
+    id: i64,
+    f: impl FnOnce(&Columns, &rusqlite::Row<'_>) -> Result<T, ApiError>,
+) -> Result<Option<T>, ApiError> {
+    let mut stmt = conn.prepare_cached(res.select_one())?;
     bind(
         &mut stmt,
         &[(":id", &id), (":me", &viewer.me), (":staff", &viewer.staff)],
     )?;
     let columns = Columns::of(res, &stmt);
     let mut rows = stmt.raw_query();
-    rows.next()?
-        .map(|row| columns.row_map(viewer, row))
-        .transpose()
+    rows.next()?.map(|row| f(&columns, row)).transpose()
 }
 
 /// A page of rows the viewer may see, newest first, matching `filters` (column, value), as the
@@ -185,7 +214,9 @@ fn json_error(e: serde_json::Error) -> ApiError {
 
 /// The columns of a `SELECT *` of a resource, and how a viewer reads each: a text field with an
 /// `others_see` view shows that view to readers other than the row's author and staff, and a
-/// Markdown field has a `<name>_html` companion, rendered from what the reader sees.
+/// Markdown field has a `<name>_html` companion, rendered from what the reader sees. Made once
+/// per table (a `SELECT *` of a table has the same columns for the life of the server): not a
+/// dozen allocations for every request.
 struct Columns {
     names: Vec<String>,
     fields: Vec<Option<&'static crate::content::Field>>,
@@ -194,19 +225,36 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(res: &'static Resource, stmt: &Statement<'_>) -> Columns {
+    fn of(res: &'static Resource, stmt: &Statement<'_>) -> std::sync::Arc<Columns> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, OnceLock, RwLock};
+        static KNOWN: OnceLock<RwLock<HashMap<&'static str, Arc<Columns>>>> = OnceLock::new();
+        let known = KNOWN.get_or_init(Default::default);
+        if let Some(columns) = known.read().ok().and_then(|m| m.get(res.table).cloned())
+            && columns.names.len() == stmt.column_count()
+        {
+            return columns;
+        }
         let names: Vec<String> = stmt
             .column_names()
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
         let position = |column: &str| names.iter().position(|n| n == column);
-        Columns {
+        let columns = Arc::new(Columns {
             fields: names.iter().map(|n| res.field(n)).collect(),
             id: position("id"),
             owner: res.owner.and_then(position),
             names,
+        });
+        if let Ok(mut m) = known.write() {
+            m.insert(res.table, columns.clone());
         }
+        columns
+    }
+
+    fn position(&self, column: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == column)
     }
 
     /// Each column of `row` as `viewer` reads it, then the `<name>_html` companions.

@@ -158,11 +158,14 @@ fn start(app: &App) -> Arc<Inner> {
         wake: Mutex::new(0),
         woken: Condvar::new(),
     });
-    let recovered = app
-        .db
-        .conn()
-        .and_then(|mut c| crate::db::write_tx(&mut c, |tx| queue::recover(tx)))
-        .map_err(|e| e.message);
+    // A replica runs nothing (its primary does): nothing of its own to requeue.
+    let recovered = if app.db.is_read_only() {
+        Ok(0)
+    } else {
+        app.db
+            .write_blocking(|tx| queue::recover(tx))
+            .map_err(|e| e.message)
+    };
     match recovered {
         Ok(0) => {}
         Ok(n) => log_info(&format!(

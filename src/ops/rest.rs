@@ -214,7 +214,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for BackupFile {
 #[get("/admin/backup")]
 async fn download_backup(app: &State<App>, _admin: Admin) -> Result<BackupFile, ApiError> {
     app.db
-        .read_outside_transaction(|c| {
+        .on_own_connection(|c| {
             let dir = tempfile::tempdir()
                 .map_err(|e| ApiError::internal(format!("backup temp dir: {e}")))?;
             let path = dir.path().join("backup.db");

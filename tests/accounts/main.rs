@@ -9,6 +9,7 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod kept_callers;
 mod mail_outbox;
 mod mail_smtp;
 mod openapi_accounts;
