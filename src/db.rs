@@ -228,14 +228,18 @@ impl Readers {
         };
         // One thread from the start: a read never waits for a thread that could not start. It
         // opens its connection at once, reading the schema while the server goes on starting
-        // (its first request then finds it ready).
+        // (its first request then finds it ready). The job is queued straight, not through
+        // `send`: the thread is not idle yet, and `send` would start a second one to read the
+        // schema too, on the cores the start needs (issue 18).
         readers.start_one()?;
         if let Source::File(_) = readers.source {
+            let warm_up: Job<Reader> = Box::new(|reader: &mut Reader| {
+                let _ = reader.run(|_| Ok(()));
+            });
             readers
-                .send(Box::new(|reader: &mut Reader| {
-                    let _ = reader.run(|_| Ok(()));
-                }))
-                .map_err(|e| e.message)?;
+                .jobs
+                .send(warm_up)
+                .map_err(|_| "the reading thread could not start".to_string())?;
         }
         Ok(readers)
     }

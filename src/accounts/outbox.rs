@@ -113,10 +113,14 @@ fn worker(
     policy: Policy,
     woken: &mpsc::Receiver<()>,
 ) {
+    // The first look, at start, is on the writing connection, which has read the schema
+    // already: on a reading thread it would start a second one beside the one that is opening,
+    // while the server starts (issue 18).
+    let mut due = db.startup_read(due_at).ok().flatten();
     loop {
         // Everything due, one after the other (looked at with a read first: an idle outbox
         // costs no write).
-        while next_due(db, runtime).is_some_and(|due| due <= now()) {
+        while due.is_some_and(|at| at <= now()) {
             match runtime.block_on(db.write(claim)) {
                 Ok(Some(message)) => {
                     let result = mailer.deliver(&message);
@@ -135,6 +139,7 @@ fn worker(
                     break;
                 }
             }
+            due = next_due(db, runtime);
         }
         let sleep = next_due(db, runtime)
             .map(|due| Duration::from_secs((due - now()).max(0) as u64))
@@ -145,6 +150,7 @@ fn worker(
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
+        due = next_due(db, runtime);
     }
 }
 
@@ -206,15 +212,15 @@ fn finish(
 }
 
 fn next_due(db: &Db, runtime: &rocket::tokio::runtime::Runtime) -> Option<i64> {
-    runtime
-        .block_on(db.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending'",
-            )?
-            .query_row([], |r| r.get::<_, Option<i64>>(0))?)
-        }))
-        .ok()
-        .flatten()
+    runtime.block_on(db.read(due_at)).ok().flatten()
+}
+
+/// When the next pending message is due, if there is one.
+fn due_at(c: &Connection) -> Result<Option<i64>, ApiError> {
+    Ok(
+        c.prepare_cached("SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending'")?
+            .query_row([], |r| r.get::<_, Option<i64>>(0))?,
+    )
 }
 
 // ---- admin routes ----------------------------------------------------------------------
