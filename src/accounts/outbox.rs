@@ -141,8 +141,10 @@ fn worker(
             }
             due = next_due(db, runtime);
         }
-        let sleep = next_due(db, runtime)
-            .map(|due| Duration::from_secs((due - now()).max(0) as u64))
+        // When nothing could be claimed or the claim failed, `due` may be past: the 200 ms
+        // floor paces the next try.
+        let sleep = due
+            .map(|at| Duration::from_secs((at - now()).max(0) as u64))
             .map_or(MAX_SLEEP, |d| d.min(MAX_SLEEP))
             .max(Duration::from_millis(200));
         match woken.recv_timeout(sleep) {
