@@ -231,7 +231,8 @@ impl Readers {
         // (its first request then finds it ready). The job is queued straight, not through
         // `send`: the thread is not idle yet, and `send` would start a second one to read the
         // schema too, on the cores the start needs (issue 18).
-        readers.start_one()?;
+        readers.started.store(1, Ordering::SeqCst);
+        readers.spawn(0)?;
         if let Source::File(_) = readers.source {
             let warm_up: Job<Reader> = Box::new(|reader: &mut Reader| {
                 let _ = reader.run(|_| Ok(()));
@@ -244,8 +245,9 @@ impl Readers {
         Ok(readers)
     }
 
-    fn start_one(&self) -> Result<(), String> {
-        let n = self.started.fetch_add(1, Ordering::SeqCst);
+    /// Starts reading thread number `n`, whose place `started` already counts (and no longer
+    /// does if the thread cannot start).
+    fn spawn(&self, n: usize) -> Result<(), String> {
         let queue = self.queue.clone();
         let idle = self.idle.clone();
         let reader = Reader {
@@ -262,7 +264,8 @@ impl Readers {
             })
     }
 
-    /// Queues `job`, first starting one more thread when none is idle and `max` allows.
+    /// Queues `job`, first starting one more thread when none is idle and `max` allows (the
+    /// place is taken before the thread starts: two reads at once never start more than `max`).
     fn send(&self, job: Job<Reader>) -> Result<(), ApiError> {
         if self.idle.load(Ordering::SeqCst) == 0 {
             let started = self.started.load(Ordering::SeqCst);
@@ -271,12 +274,10 @@ impl Readers {
                     .started
                     .compare_exchange(started, started + 1, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok()
+                && let Err(e) = self.spawn(started)
             {
-                self.started.fetch_sub(1, Ordering::SeqCst);
-                if let Err(e) = self.start_one() {
-                    // The threads already running serve the read.
-                    crate::http::logging::log_warn(&e);
-                }
+                // The threads already running serve the read.
+                crate::http::logging::log_warn(&e);
             }
         }
         self.jobs
@@ -542,8 +543,8 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
         let (done, answer) = oneshot::channel();
-        self.readers.send(Box::new(move |reader: &mut Reader| {
-            let _ = done.send(reader.run(|c| snapshot(c, f)));
+        self.readers.send(answered_read(f, move |result| {
+            let _ = done.send(result);
         }))?;
         answer
             .await
@@ -632,13 +633,26 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
         let (done, answer) = mpsc::channel();
-        self.readers.send(Box::new(move |reader: &mut Reader| {
-            let _ = done.send(reader.run(|c| snapshot(c, f)));
+        self.readers.send(answered_read(f, move |result| {
+            let _ = done.send(result);
         }))?;
         answer
             .recv()
             .map_err(|_| ApiError::internal("a read was dropped (it panicked)"))?
     }
+}
+
+/// The job for a reading thread that runs `f` in one read transaction ([`snapshot`]) and hands
+/// its outcome to `answer` (the reads' twin of [`answered_write`]).
+fn answered_read<T, F>(
+    f: F,
+    answer: impl FnOnce(Result<T, ApiError>) + Send + 'static,
+) -> Job<Reader>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+{
+    Box::new(move |reader: &mut Reader| answer(reader.run(|c| snapshot(c, f))))
 }
 
 /// How many writes one transaction may hold, and for how long it takes more.

@@ -531,6 +531,17 @@ mod kept {
         (dir, db)
     }
 
+    /// A committed change to `accounts`: a new account.
+    fn add_account(db: &Db) {
+        db.write_blocking(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO accounts (username, password_hash, created_at, updated_at) VALUES ('bob', 'x', 0, 0)",
+                [],
+            )?)
+        })
+        .unwrap();
+    }
+
     #[test]
     fn a_kept_caller_holds_within_its_tokens_times_and_no_longer() {
         let (_dir, db) = open();
@@ -559,13 +570,7 @@ mod kept {
             .unwrap();
         // No account yet: the update changed no row, and nothing is forgotten.
         assert!(callers.known(&key, 1500).is_some());
-        db.write_blocking(|tx| {
-            Ok(tx.execute(
-                "INSERT INTO accounts (username, password_hash, created_at, updated_at) VALUES ('bob', 'x', 0, 0)",
-                [],
-            )?)
-        })
-        .unwrap();
+        add_account(&db);
         assert!(callers.known(&key, 1500).is_none());
     }
 
@@ -575,13 +580,7 @@ mod kept {
         let callers = Callers::new(db.changes(&["accounts"]));
         let key = Callers::key("a.token.here");
         let seen = callers.changes.current();
-        db.write_blocking(|tx| {
-            Ok(tx.execute(
-                "INSERT INTO accounts (username, password_hash, created_at, updated_at) VALUES ('bob', 'x', 0, 0)",
-                [],
-            )?)
-        })
-        .unwrap();
+        add_account(&db);
         callers.keep(key, &user(), &claims(1000, 2000), seen);
         assert!(callers.known(&key, 1500).is_none());
     }

@@ -145,59 +145,67 @@ impl Registry {
 }
 
 impl Resource {
+    /// `SELECT * FROM {table} WHERE id = :id AND {visibility}`: one row as a viewer may see it
+    /// (`:me`, `:staff`). Made once per resource.
+    pub fn select_one(&'static self) -> &'static str {
+        static MADE: Derived = OnceLock::new();
+        derived_once(&MADE, self.table, || {
+            leak(format!(
+                "SELECT * FROM {} WHERE id = :id AND {}",
+                self.table,
+                self.visibility()
+            ))
+        })
+    }
+
     /// Who may read a row, as the store's SQL condition: the description's own rule and, for a
     /// resource `within` another, that the row it lives in is visible too (unless the viewer
     /// wrote this row or is staff). Derived once per resource from the parent's own
     /// visibility, so a parent's rule is written once and its children follow it.
-    /// `SELECT * FROM {table} WHERE id = :id AND {visibility}`: one row as a viewer may see it
-    /// (`:me`, `:staff`). Made once per resource.
-    pub fn select_one(&'static self) -> &'static str {
-        static MADE: OnceLock<RwLock<HashMap<&'static str, &'static str>>> = OnceLock::new();
-        let made = MADE.get_or_init(Default::default);
-        if let Some(sql) = made.read().ok().and_then(|m| m.get(self.table).copied()) {
-            return sql;
-        }
-        let sql: &'static str = Box::leak(
-            format!(
-                "SELECT * FROM {} WHERE id = :id AND {}",
-                self.table,
-                self.visibility()
-            )
-            .into_boxed_str(),
-        );
-        if let Ok(mut m) = made.write() {
-            m.insert(self.table, sql);
-        }
-        sql
-    }
-
     pub fn visibility(&'static self) -> &'static str {
-        static DERIVED: OnceLock<RwLock<HashMap<&'static str, &'static str>>> = OnceLock::new();
-        let cache = DERIVED.get_or_init(Default::default);
-        if let Some(sql) = cache.read().ok().and_then(|m| m.get(self.table).copied()) {
-            return sql;
-        }
-        let sql: &'static str = match self.within.and_then(|f| self.field(f)).map(|f| f.kind) {
-            Some(Kind::Ref { to, .. }) if to.table != self.table => {
-                let author = self.owner.unwrap_or("NULL");
-                // Inside the sub-query, the parent's unqualified columns are its own.
-                Box::leak(
-                    format!(
+        static DERIVED: Derived = OnceLock::new();
+        derived_once(&DERIVED, self.table, || {
+            match self.within.and_then(|f| self.field(f)).map(|f| f.kind) {
+                Some(Kind::Ref { to, .. }) if to.table != self.table => {
+                    let author = self.owner.unwrap_or("NULL");
+                    // Inside the sub-query, the parent's unqualified columns are its own.
+                    leak(format!(
                         "(({own}) AND ({table}.{author} = :me OR :staff OR EXISTS (SELECT 1 FROM {parent} WHERE {parent}.id = {table}.{field} AND {parent_rule})))",
                         own = self.visible,
                         table = self.table,
                         parent = to.table,
                         field = self.within.unwrap_or_default(),
                         parent_rule = to.visibility(),
-                    )
-                    .into_boxed_str(),
-                )
+                    ))
+                }
+                _ => self.visible,
             }
-            _ => self.visible,
-        };
-        if let Ok(mut m) = cache.write() {
-            m.insert(self.table, sql);
-        }
-        sql
+        })
     }
+}
+
+/// SQL made from a resource's description, by table, kept for the life of the server.
+type Derived = OnceLock<RwLock<HashMap<&'static str, &'static str>>>;
+
+/// The SQL `derived` keeps for `table`, made by `make` the first time (outside the lock:
+/// `make` may ask for another table's).
+fn derived_once(
+    derived: &'static Derived,
+    table: &'static str,
+    make: impl FnOnce() -> &'static str,
+) -> &'static str {
+    let kept = derived.get_or_init(Default::default);
+    if let Some(sql) = kept.read().ok().and_then(|m| m.get(table).copied()) {
+        return sql;
+    }
+    let sql = make();
+    if let Ok(mut m) = kept.write() {
+        m.insert(table, sql);
+    }
+    sql
+}
+
+/// A statement made once and kept for the life of the server.
+fn leak(sql: String) -> &'static str {
+    Box::leak(sql.into_boxed_str())
 }

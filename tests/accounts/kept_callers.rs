@@ -12,6 +12,13 @@ fn me(app: &TestApp, token: &str) -> Resp {
     app.get("/api/v1/me").bearer(token).fetch()
 }
 
+fn logout(app: &TestApp, user: &User) -> Resp {
+    app.post_json(
+        "/api/v1/auth/logout",
+        json!({"refresh_token": user.refresh}),
+    )
+}
+
 /// Uses `user`'s token twice (the second answer comes from the kept caller).
 #[track_caller]
 fn in_use(app: &TestApp, user: &User) {
@@ -24,10 +31,7 @@ fn a_session_in_use_is_refused_at_once_after_its_logout() {
     let app = TestApp::new();
     let alice = app.register("alice");
     in_use(&app, &alice);
-    let out = app.post_json(
-        "/api/v1/auth/logout",
-        json!({"refresh_token": alice.refresh}),
-    );
+    let out = logout(&app, &alice);
     assert_eq!(out.status, 204, "{}", out.text);
     me(&app, &alice.token).assert_error(401, 401, 902);
 }
@@ -52,10 +56,7 @@ fn a_list_or_a_row_read_with_a_kept_caller_is_refused_at_once_after_logout() {
             200
         );
     }
-    app.post_json(
-        "/api/v1/auth/logout",
-        json!({"refresh_token": alice.refresh}),
-    );
+    logout(&app, &alice);
     app.get("/api/v1/courses?limit=5")
         .bearer(&alice.token)
         .fetch()
@@ -174,9 +175,6 @@ fn another_accounts_session_stays_usable_after_a_logout() {
     let bob = app.register("bob");
     in_use(&app, &alice);
     in_use(&app, &bob);
-    app.post_json(
-        "/api/v1/auth/logout",
-        json!({"refresh_token": alice.refresh}),
-    );
+    logout(&app, &alice);
     assert_eq!(me(&app, &bob.token).status, 200);
 }
