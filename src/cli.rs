@@ -60,10 +60,6 @@ enum AdminCommand {
 }
 
 pub fn main() -> ExitCode {
-    // Serving (no command, or `serve`): before anything else, not even the command line's parse.
-    if std::env::args_os().nth(1).is_none_or(|a| a == "serve") {
-        allocator_options();
-    }
     let cli = Cli::parse();
     if let Some(Command::SandboxExec { args }) = &cli.command {
         return crate::grading::sandbox::exec_main(args);
@@ -177,43 +173,6 @@ fn runtime() -> Result<rocket::tokio::runtime::Runtime, String> {
         .build()
         .map_err(|e| format!("cannot start the server's runtime: {e}"))
 }
-
-/// mimalloc (main.rs) reads its options from the environment once, as the process starts, and
-/// has no safe call to set them later; the server wants two that differ from its defaults:
-/// `MIMALLOC_PURGE_DELAY=0` gives freed pages back to the system as they empty, not a second
-/// later (after the bench's loads: RssAnon 5.2 MiB against 9.0, for the same CPU per request;
-/// issue 18), and `MIMALLOC_ALLOW_THP=0` keeps transparent huge pages away from the process where
-/// the system gives them to every mapping (a 2 MiB page for a few KiB of heap). So `serve`
-/// executes itself again with them set — the same binary (`/proc/self/exe`, the one running even
-/// if the file was replaced since), the same arguments, the same process id — before it reads
-/// its settings or starts a thread. It does so once: with `MIMALLOC_PURGE_DELAY` already set (by
-/// that execution, or by an operator who chose another delay) nothing happens. Should the
-/// execution fail, the server goes on with mimalloc's defaults and says so.
-#[cfg(target_os = "linux")]
-fn allocator_options() {
-    use std::os::unix::process::CommandExt;
-    const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
-    const ALLOW_THP: &str = "MIMALLOC_ALLOW_THP";
-    if std::env::var_os(PURGE_DELAY).is_some() {
-        return;
-    }
-    let mut args = std::env::args_os();
-    let mut again = std::process::Command::new("/proc/self/exe");
-    if let Some(name) = args.next() {
-        again.arg0(name);
-    }
-    again.args(args).env(PURGE_DELAY, "0");
-    if std::env::var_os(ALLOW_THP).is_none() {
-        again.env(ALLOW_THP, "0");
-    }
-    let error = again.exec();
-    log_warn(&format!(
-        "could not execute /proc/self/exe again with {PURGE_DELAY}=0 ({error}): freed memory goes back to the system after mimalloc's default delay"
-    ));
-}
-
-#[cfg(not(target_os = "linux"))]
-fn allocator_options() {}
 
 fn read_password() -> Result<String, String> {
     let stdin = std::io::stdin();

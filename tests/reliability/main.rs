@@ -3,8 +3,6 @@
 //! with [`report`], which `cargo test` shows even when the test passes.
 #![allow(clippy::unwrap_used)]
 
-#[cfg(target_os = "linux")]
-mod allocator;
 mod probe;
 mod server;
 

@@ -61,15 +61,6 @@ impl Server {
     /// With `log`, request lines are on and everything the process writes, on standard output
     /// and standard error, goes to that file.
     pub fn start_logged(db: &Path, log: Option<&Path>) -> Server {
-        Server::launch(db, log, &[])
-    }
-
-    /// With `env` added to the process's environment.
-    pub fn start_with_env(db: &Path, env: &[(&str, &str)]) -> Server {
-        Server::launch(db, None, env)
-    }
-
-    fn launch(db: &Path, log: Option<&Path>, env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let (stdout, stderr) = match log {
             Some(path) => {
@@ -90,7 +81,6 @@ impl Server {
             )
             .env("ROCKET_ADDRESS", "127.0.0.1")
             .env("ROCKET_PORT", port.to_string())
-            .envs(env.iter().copied())
             .stdout(stdout)
             .stderr(stderr)
             .spawn()
