@@ -148,14 +148,19 @@ impl Resource {
     /// `SELECT * FROM {table} WHERE id = :id AND {visibility}`: one row as a viewer may see it
     /// (`:me`, `:staff`). Made once per resource.
     pub fn select_one(&'static self) -> &'static str {
-        static MADE: Derived = OnceLock::new();
-        derived_once(&MADE, self.table, || {
-            leak(format!(
-                "SELECT * FROM {} WHERE id = :id AND {}",
-                self.table,
-                self.visibility()
-            ))
-        })
+        static MADE: ByTable<&'static str> = OnceLock::new();
+        kept_by_table(
+            &MADE,
+            self.table,
+            |_| true,
+            || {
+                leak(format!(
+                    "SELECT * FROM {} WHERE id = :id AND {}",
+                    self.table,
+                    self.visibility()
+                ))
+            },
+        )
     }
 
     /// Who may read a row, as the store's SQL condition: the description's own rule and, for a
@@ -163,46 +168,55 @@ impl Resource {
     /// wrote this row or is staff). Derived once per resource from the parent's own
     /// visibility, so a parent's rule is written once and its children follow it.
     pub fn visibility(&'static self) -> &'static str {
-        static DERIVED: Derived = OnceLock::new();
-        derived_once(&DERIVED, self.table, || {
-            match self.within.and_then(|f| self.field(f)).map(|f| f.kind) {
-                Some(Kind::Ref { to, .. }) if to.table != self.table => {
-                    let author = self.owner.unwrap_or("NULL");
-                    // Inside the sub-query, the parent's unqualified columns are its own.
-                    leak(format!(
-                        "(({own}) AND ({table}.{author} = :me OR :staff OR EXISTS (SELECT 1 FROM {parent} WHERE {parent}.id = {table}.{field} AND {parent_rule})))",
-                        own = self.visible,
-                        table = self.table,
-                        parent = to.table,
-                        field = self.within.unwrap_or_default(),
-                        parent_rule = to.visibility(),
-                    ))
+        static DERIVED: ByTable<&'static str> = OnceLock::new();
+        kept_by_table(
+            &DERIVED,
+            self.table,
+            |_| true,
+            || {
+                match self.within.and_then(|f| self.field(f)).map(|f| f.kind) {
+                    Some(Kind::Ref { to, .. }) if to.table != self.table => {
+                        let author = self.owner.unwrap_or("NULL");
+                        // Inside the sub-query, the parent's unqualified columns are its own.
+                        leak(format!(
+                            "(({own}) AND ({table}.{author} = :me OR :staff OR EXISTS (SELECT 1 FROM {parent} WHERE {parent}.id = {table}.{field} AND {parent_rule})))",
+                            own = self.visible,
+                            table = self.table,
+                            parent = to.table,
+                            field = self.within.unwrap_or_default(),
+                            parent_rule = to.visibility(),
+                        ))
+                    }
+                    _ => self.visible,
                 }
-                _ => self.visible,
-            }
-        })
+            },
+        )
     }
 }
 
-/// SQL made from a resource's description, by table, kept for the life of the server.
-type Derived = OnceLock<RwLock<HashMap<&'static str, &'static str>>>;
+/// What is made from a resource's description (its SQL, its columns), by table, kept for the
+/// life of the server.
+pub(crate) type ByTable<V> = OnceLock<RwLock<HashMap<&'static str, V>>>;
 
-/// The SQL `derived` keeps for `table`, made by `make` the first time (outside the lock:
-/// `make` may ask for another table's).
-fn derived_once(
-    derived: &'static Derived,
+/// What `kept` holds for `table` while `current` accepts it, else what `make` gives, kept from
+/// then on (made outside the lock: `make` may ask for another table's).
+pub(crate) fn kept_by_table<V: Clone>(
+    kept: &'static ByTable<V>,
     table: &'static str,
-    make: impl FnOnce() -> &'static str,
-) -> &'static str {
-    let kept = derived.get_or_init(Default::default);
-    if let Some(sql) = kept.read().ok().and_then(|m| m.get(table).copied()) {
-        return sql;
+    current: impl FnOnce(&V) -> bool,
+    make: impl FnOnce() -> V,
+) -> V {
+    let map = kept.get_or_init(Default::default);
+    if let Some(value) = map.read().ok().and_then(|m| m.get(table).cloned())
+        && current(&value)
+    {
+        return value;
     }
-    let sql = make();
-    if let Ok(mut m) = kept.write() {
-        m.insert(table, sql);
+    let value = make();
+    if let Ok(mut m) = map.write() {
+        m.insert(table, value.clone());
     }
-    sql
+    value
 }
 
 /// A statement made once and kept for the life of the server.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::accounts::auth::AuthUser;
 use crate::config::Config;
+use crate::content::registry::{ByTable, kept_by_table};
 use crate::content::{Kind, Registry, Resource};
 use crate::db::now_ms;
 use crate::http::error::{ApiError, Violation, code};
@@ -226,31 +227,27 @@ struct Columns {
 
 impl Columns {
     fn of(res: &'static Resource, stmt: &Statement<'_>) -> std::sync::Arc<Columns> {
-        use std::collections::HashMap;
-        use std::sync::{Arc, OnceLock, RwLock};
-        static KNOWN: OnceLock<RwLock<HashMap<&'static str, Arc<Columns>>>> = OnceLock::new();
-        let known = KNOWN.get_or_init(Default::default);
-        if let Some(columns) = known.read().ok().and_then(|m| m.get(res.table).cloned())
-            && columns.names.len() == stmt.column_count()
-        {
-            return columns;
-        }
-        let names: Vec<String> = stmt
-            .column_names()
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        let position = |column: &str| names.iter().position(|n| n == column);
-        let columns = Arc::new(Columns {
-            fields: names.iter().map(|n| res.field(n)).collect(),
-            id: position("id"),
-            owner: res.owner.and_then(position),
-            names,
-        });
-        if let Ok(mut m) = known.write() {
-            m.insert(res.table, columns.clone());
-        }
-        columns
+        use std::sync::{Arc, OnceLock};
+        static KNOWN: ByTable<Arc<Columns>> = OnceLock::new();
+        kept_by_table(
+            &KNOWN,
+            res.table,
+            |columns| columns.names.len() == stmt.column_count(),
+            || {
+                let names: Vec<String> = stmt
+                    .column_names()
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect();
+                let position = |column: &str| names.iter().position(|n| n == column);
+                Arc::new(Columns {
+                    fields: names.iter().map(|n| res.field(n)).collect(),
+                    id: position("id"),
+                    owner: res.owner.and_then(position),
+                    names,
+                })
+            },
+        )
     }
 
     fn position(&self, column: &str) -> Option<usize> {
