@@ -1,5 +1,5 @@
-//! The SQLite file: migrations, and the two ways in — `read` and `write` — neither of which
-//! runs on Rocket's async workers, so none of them ever waits on the disk.
+//! The SQLite file: migrations, and the ways in — `read` and `write`, which never run on
+//! Rocket's async workers (so none of them waits on the disk there), and `lookup`, which does.
 //!
 //! - Reads run on a few reading threads (`pool_size`, started as the reads need them), each
 //!   owning one connection for its life, opened at its first read. A read waits for a free
@@ -7,6 +7,13 @@
 //!   the same few, so their connections, caches and malloc arenas are too (Tokio's blocking
 //!   pool with a connection pool started a thread per waiting read and kept them: issue 18).
 //!   Their connections are `query_only`: a read cannot write, whatever its SQL says.
+//! - Lookups — reads whose cost is bounded by keys: a row by its id, an account and its
+//!   session — run where they are asked, on the async worker, on that thread's own `query_only`
+//!   connection ([`Db::lookup`]). Handing such a read to a reading thread and its answer back
+//!   cost more than the read (two wake-ups of another thread: 31 against 18 µs of CPU per view
+//!   of a post, issue 18); what a lookup can wait for is the few pages of one B-tree descent,
+//!   through the memory map. Anything whose cost grows with the data (a list, a count, a
+//!   search) stays on the reading threads.
 //! - Writes run one after the other on one thread that owns the only writing connection.
 //!   SQLite takes one writer at a time anyway: here the next write starts the moment the last
 //!   one ends, instead of sleeping in SQLite's busy handler, and that connection's page
@@ -19,11 +26,12 @@
 //! - [`Changes`]: a counter of the committed transactions that changed some tables, which a
 //!   cache of what they hold checks before it trusts itself (the accounts' session check).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, Weak, mpsc};
 use std::time::{Duration, Instant};
 
 use rocket::tokio::sync::oneshot;
@@ -168,6 +176,18 @@ enum Source {
     Follower(Arc<PathBuf>),
 }
 
+/// Whether a read failed on the file itself — not a database, corrupt, an I/O error — after
+/// which SQLite's connection keeps failing even once the file is whole again (seen with a
+/// header overwritten and put back): its reader opens a new connection for the next read.
+fn spoils_its_connection(e: &ApiError) -> bool {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase, SystemIoFailure};
+    e.source
+        .as_deref()
+        .and_then(|source| source.downcast_ref::<rusqlite::Error>())
+        .and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|code| matches!(code, NotADatabase | DatabaseCorrupt | SystemIoFailure))
+}
+
 /// What a reading thread owns: its connection, opened at its first read.
 pub struct Reader {
     source: Source,
@@ -186,7 +206,11 @@ impl Reader {
                     Some(conn) => conn,
                     empty @ None => empty.insert(reader_connection(path)?),
                 };
-                f(conn)
+                let answer = f(conn);
+                if answer.as_ref().is_err_and(spoils_its_connection) {
+                    self.conn = None;
+                }
+                answer
             }
         }
     }
@@ -201,6 +225,42 @@ impl Reader {
         {
             self.conn = None;
         }
+    }
+}
+
+thread_local! {
+    /// This thread's connections for [`Db::lookup`], one per open database.
+    static LOOKUPS: RefCell<Lookups> = const { RefCell::new(Lookups(Vec::new())) };
+}
+
+/// A thread's lookup connections, each with the database it reads (the server has one; a test
+/// process opens many, one after the other on the same threads).
+struct Lookups(Vec<(Weak<Readers>, Reader)>);
+
+impl Lookups {
+    /// This thread's reader of the database whose reading threads are `readers`, ready for a
+    /// read. The readers of databases closed since are dropped, closing their connections.
+    fn reader(&mut self, readers: &Arc<Readers>, path: &Arc<PathBuf>) -> &mut Reader {
+        self.0.retain(|(db, _)| db.strong_count() > 0);
+        let found = self
+            .0
+            .iter()
+            .position(|(db, _)| std::ptr::eq(db.as_ptr(), Arc::as_ptr(readers)));
+        let at = found.unwrap_or_else(|| {
+            self.0.push((
+                Arc::downgrade(readers),
+                Reader {
+                    source: Source::File(path.clone()),
+                    conn: None,
+                },
+            ));
+            self.0.len() - 1
+        });
+        let reader = &mut self.0[at].1;
+        // A lookup that panicked left its transaction through `snapshot`'s guard; if that
+        // rollback failed, the connection is closed here and the next run opens another.
+        reader.settle();
+        reader
     }
 }
 
@@ -549,6 +609,37 @@ impl Db {
         answer
             .await
             .map_err(|_| ApiError::internal("a read was dropped (it panicked)"))?
+    }
+
+    /// Runs a lookup — read-only work whose cost is bounded by keys (a row by its id, with
+    /// what is found from it by key) — here, on this thread's own `query_only` connection to
+    /// this database (opened at its first lookup), in one read transaction ([`snapshot`]):
+    /// no hand-off to a reading thread and back. On a replica, whose connections are opened
+    /// per read, it is a [`Db::read`].
+    pub async fn lookup<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let Source::File(path) = &self.readers.source else {
+            return self.read(f).await;
+        };
+        let mut f = Some(f);
+        // The thread's connections are out of reach while the thread ends (its locals are
+        // being dropped): the read then goes to a reading thread.
+        let here = LOOKUPS
+            .try_with(|kept| {
+                let mut kept = kept.try_borrow_mut().ok()?;
+                let f = f.take()?;
+                Some(kept.reader(&self.readers, path).run(|c| snapshot(c, f)))
+            })
+            .ok()
+            .flatten();
+        match (here, f) {
+            (Some(answer), _) => answer,
+            (None, Some(f)) => self.read(f).await,
+            (None, None) => Err(ApiError::internal("a lookup was lost")),
+        }
     }
 
     /// Runs long work on a connection of its own, on one of Tokio's blocking threads: a backup
@@ -1364,5 +1455,111 @@ mod reading {
         let replica =
             Db::open_read_only(&dir.path().join("t.db"), 1).expect("a step of the test itself");
         assert_eq!(replica.changes(&["t"]).current(), None);
+    }
+}
+
+#[cfg(test)]
+mod lookups {
+    //! [`Db::lookup`]: on the calling thread, on a connection of its own per database.
+
+    use super::*;
+
+    fn open() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("a step of the test itself");
+        let db = Db::open(&dir.path().join("t.db"), 1).expect("a step of the test itself");
+        db.write_blocking(|tx| Ok(tx.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY)")?))
+            .expect("a step of the test itself");
+        (dir, db)
+    }
+
+    /// Runs `lookup` on this thread, as an async worker would.
+    fn here<T>(lookup: impl Future<Output = T>) -> T {
+        rocket::tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a step of the test itself")
+            .block_on(lookup)
+    }
+
+    fn insert(db: &Db, id: i64) {
+        db.write_blocking(move |tx| Ok(tx.execute("INSERT INTO t (id) VALUES (?1)", [id])?))
+            .expect("a step of the test itself");
+    }
+
+    fn ids(db: &Db) -> Vec<i64> {
+        here(db.lookup(|c| {
+            let mut s = c.prepare("SELECT id FROM t ORDER BY id")?;
+            let ids = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(ids)
+        }))
+        .expect("a lookup")
+    }
+
+    fn kept_here() -> usize {
+        LOOKUPS.with(|kept| kept.borrow().0.len())
+    }
+
+    #[test]
+    fn a_lookup_runs_on_the_calling_thread_and_cannot_write() {
+        let (_dir, db) = open();
+        let me = std::thread::current().id();
+        let ran_on = here(db.lookup(|_| Ok(std::thread::current().id()))).expect("a lookup");
+        assert_eq!(ran_on, me);
+        let tried = here(db.lookup(|c| Ok(c.execute("INSERT INTO t (id) VALUES (1)", [])?)));
+        assert!(tried.is_err(), "{tried:?}");
+        assert_eq!(ids(&db), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn a_lookup_sees_every_write_answered_before_it() {
+        let (_dir, db) = open();
+        assert_eq!(ids(&db), Vec::<i64>::new());
+        // The connection is kept between lookups: each begins a new snapshot.
+        for id in 1..=3 {
+            insert(&db, id);
+            assert_eq!(ids(&db).last(), Some(&id));
+        }
+    }
+
+    #[test]
+    fn a_panicking_lookup_leaves_its_connection_usable() {
+        let (_dir, db) = open();
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            here(db.lookup(|_| -> Result<(), ApiError> {
+                panic!("a lookup panics (expected by this test)")
+            }))
+        }));
+        assert!(panicked.is_err());
+        insert(&db, 7);
+        assert_eq!(ids(&db), vec![7], "a new snapshot, not the panicked one's");
+    }
+
+    #[test]
+    fn each_database_has_its_own_connection_closed_with_it() {
+        let (_a_dir, a) = open();
+        let (_b_dir, b) = open();
+        insert(&a, 1);
+        insert(&b, 2);
+        let before = kept_here();
+        assert_eq!((ids(&a), ids(&b)), (vec![1], vec![2]));
+        assert_eq!(kept_here(), before + 2);
+        drop(a);
+        assert_eq!(ids(&b), vec![2]);
+        assert_eq!(kept_here(), before + 1, "a's connection is closed");
+    }
+
+    #[test]
+    fn on_a_replica_a_lookup_is_a_read_of_the_follower_copy() {
+        let (dir, db) = open();
+        insert(&db, 5);
+        drop(db);
+        let replica =
+            Db::open_read_only(&dir.path().join("t.db"), 1).expect("a step of the test itself");
+        let (id, thread) = here(replica.lookup(|c| {
+            let id: i64 = c.query_row("SELECT id FROM t", [], |r| r.get(0))?;
+            Ok((id, std::thread::current().name().unwrap_or("").to_owned()))
+        }))
+        .expect("a lookup");
+        assert_eq!(id, 5);
+        assert!(thread.starts_with("preau-reader-"), "{thread}");
     }
 }

@@ -140,7 +140,7 @@ impl AuthUser {
 pub async fn authenticate(app: &App, token: &str) -> Result<AuthUser, ApiError> {
     match prove(app, token)? {
         Proof::Known(user) => Ok(user),
-        Proof::Checked(checked) => app.db.read(move |c| checked.caller(c)).await,
+        Proof::Checked(checked) => app.db.lookup(move |c| checked.caller(c)).await,
     }
 }
 

@@ -34,13 +34,21 @@ pub struct Health {
     pub read_only: bool,
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database file answers a read, 503 otherwise.
+///
+/// The read is of the file's header (its schema's version), in a read transaction: it takes
+/// the file's read lock and checks that the file is still an SQLite database. `SELECT 1`,
+/// before, was answered by SQLite without the file (a file overwritten under the server
+/// answered 200).
 #[utoipa::path(get, path = "/health", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = crate::http::error::ErrorBody)))]
 #[get("/health")]
 pub async fn health(app: &State<App>) -> Result<Json<Health>, ApiError> {
     app.db
-        .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .lookup(|c| {
+            Ok(c.prepare_cached("PRAGMA schema_version")?
+                .query_row([], |r| r.get::<_, i64>(0))?)
+        })
         .await
         .map_err(|_| {
             ApiError::new(

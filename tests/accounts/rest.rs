@@ -905,6 +905,34 @@ fn health_answers_200() {
 }
 
 #[test]
+fn health_answers_503_while_the_file_is_not_a_database() {
+    use std::io::{Seek, SeekFrom, Write};
+    let app = TestApp::new();
+    assert_eq!(app.get("/health").fetch().status, 200);
+    // Everything in the file itself (none of page 1 in the WAL), then its header overwritten.
+    app.db()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(app.db_path())
+        .unwrap();
+    let overwrite = |file: &mut std::fs::File, bytes: &[u8]| {
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file.write_all(bytes).unwrap();
+        file.sync_all().unwrap();
+    };
+    overwrite(&mut file, b"not a database!\0");
+    let res = app.get("/health").fetch();
+    assert_eq!(res.status, 503, "{}", res.text);
+    assert_eq!(res.body["code"], json!(1503), "{}", res.text);
+    overwrite(&mut file, b"SQLite format 3\0");
+    let res = app.get("/health").fetch();
+    assert_eq!(res.status, 200, "{}", res.text);
+}
+
+#[test]
 fn openapi_document_describes_the_routes() {
     let app = TestApp::new();
     let res = app.get("/api/v1/openapi.json").fetch();
