@@ -42,9 +42,8 @@ const BACKGROUND_PRIORITY: u8 = 22;
 
 /// Makes the calling thread, and the threads and processes it starts from now on, yield to the
 /// threads that answer requests: at niceness 10 it weighs about a tenth of a default thread;
-/// alone, it still gets a whole core. Used by the hashing threads and grading's start-up
-/// probes. Where the system refuses, the thread keeps the default priority (`who` names it in
-/// the message).
+/// alone, it still gets a whole core. Used by grading's start-up probes. Where the system
+/// refuses, the thread keeps the default priority (`who` names it in the message).
 pub fn lower_priority(who: &str) {
     use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
     let set = ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
@@ -55,5 +54,23 @@ pub fn lower_priority(who: &str) {
         });
     if let Err(e) = set {
         eprintln!("preau: {who} keep the default priority ({e})");
+    }
+}
+
+/// Makes the calling thread run on the CPU time no other thread wants (Linux's `SCHED_IDLE`):
+/// a default thread that wakes takes its core at once, where at niceness 10 it still waited
+/// for the end of the low thread's time slice (a view's p99 during a login storm: 4.9-5.3 ms
+/// at niceness 10, 2.7-4.4 with this; docs/performance.md, round 5). Alone, it gets a whole
+/// core; on cores busy without a pause it gets almost nothing. Used by the hashing threads:
+/// a login storm slows logins, not the rest of the server. Where the system refuses, the
+/// thread keeps its priority (`who` names it in the message).
+pub fn idle_priority(who: &str) {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle) {
+        eprintln!("preau: {who} keep their priority ({e:?})");
     }
 }
