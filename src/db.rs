@@ -10,10 +10,10 @@
 //! - Lookups — reads whose cost is bounded by keys: a row by its id, an account and its
 //!   session — run where they are asked, on the async worker, on that thread's own `query_only`
 //!   connection ([`Db::lookup`]). Handing such a read to a reading thread and its answer back
-//!   cost more than the read (two wake-ups of another thread: 31 against 18 µs of CPU per view
-//!   of a post, issue 18); what a lookup can wait for is the few pages of one B-tree descent,
-//!   through the memory map. Anything whose cost grows with the data (a list, a count, a
-//!   search) stays on the reading threads.
+//!   cost more than the read (two wake-ups of another thread: 31–33 against 19–20 µs of CPU
+//!   per view of a post, issue 18); what a lookup can wait for is the few pages of one B-tree
+//!   descent, through the memory map. Anything whose cost grows with the data (a list, a
+//!   count, a search) stays on the reading threads.
 //! - Writes run one after the other on one thread that owns the only writing connection.
 //!   SQLite takes one writer at a time anyway: here the next write starts the moment the last
 //!   one ends, instead of sleeping in SQLite's busy handler, and that connection's page
