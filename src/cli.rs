@@ -148,11 +148,12 @@ fn serve(config: Config) -> Result<(), String> {
 
 /// The server's Tokio runtime, built here rather than by `rocket::execute` for two settings.
 /// The async workers: Rocket's `workers` when it is set, otherwise half the cores (at least
-/// one). They only parse and write HTTP — reads, writes, hashes and runs have threads of their
-/// own — and each one that answers a load keeps a malloc arena the size of its connections'
-/// buffers afterwards (issue 18: 2 MiB each after 50 connections). The blocking threads:
-/// Rocket's file work and backup downloads, a few at a time; Tokio's default limit, 512, let a
-/// 50-connection load start 45 threads whose stacks and arenas stayed.
+/// one). They parse and write HTTP and run the lookups by key (`Db::lookup`) — the other reads,
+/// writes, hashes and runs have threads of their own — and each one that answers a load keeps
+/// a malloc arena the size of its connections' buffers afterwards (issue 18: 2 MiB each after
+/// 50 connections). The blocking threads: Rocket's file work and backup downloads, a few at a
+/// time; Tokio's default limit, 512, let a 50-connection load start 45 threads whose stacks
+/// and arenas stayed.
 fn runtime() -> Result<rocket::tokio::runtime::Runtime, String> {
     let figment = rocket::Config::figment();
     let set = figment

@@ -140,11 +140,11 @@ impl Default for Config {
             hash_queue: 64,
             // One reading thread per core but one: reads are CPU work on a database the OS
             // keeps in memory, and more threads than cores only take turns (8 readers on 2
-            // cores served a third fewer requests than 2); the async workers, one per core,
-            // run the lookups by key themselves (`Db::lookup`), so the reading threads carry
-            // lists, counts and searches only. On 2 cores one reading thread served the list
-            // load as fast as two, and its thread's heap and connection are 0.4-0.5 MiB less
-            // (issue 18, docs/performance.md, round 5).
+            // cores served a third fewer requests than 2); the async workers run the lookups
+            // by key themselves (`Db::lookup`), so the reading threads carry lists, counts and
+            // searches only. On 2 cores one reading thread served the list load as fast as
+            // two, and its thread's heap and connection are 0.4-0.5 MiB less (issue 18,
+            // docs/performance.md, round 5).
             pool_size: cores.saturating_sub(1).max(1) as u32,
             cookie_secure: false,
             cors_origins: Vec::new(),
