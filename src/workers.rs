@@ -19,12 +19,26 @@ pub async fn ask<S, T: Send + 'static>(
     what: &str,
     work: impl FnOnce(&mut S) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    answer(send(queue, what, work)?, what).await
+}
+
+/// The first half of [`ask`]: queues `work`, and gives what its answer will come through.
+pub fn send<S, T: Send + 'static>(
+    queue: &mpsc::Sender<Job<S>>,
+    what: &str,
+    work: impl FnOnce(&mut S) -> T + Send + 'static,
+) -> Result<oneshot::Receiver<T>, ApiError> {
     let (done, answer) = oneshot::channel();
     queue
         .send(Box::new(move |state: &mut S| {
             let _ = done.send(work(state));
         }))
         .map_err(|_| ApiError::internal(format!("no {what} thread is running")))?;
+    Ok(answer)
+}
+
+/// The second half of [`ask`]: the answer of a job [`send`] queued.
+pub async fn answer<T>(answer: oneshot::Receiver<T>, what: &str) -> Result<T, ApiError> {
     answer
         .await
         .map_err(|_| ApiError::internal(format!("a {what} job was dropped (it panicked)")))

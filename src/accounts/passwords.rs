@@ -363,10 +363,22 @@ impl Passwords {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(ApiError::busy());
         }
-        let permit = self.permits.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.map_err(|e| ApiError::internal(format!("hash pool closed: {e}")))?;
-        workers::ask(&self.jobs, "hashing", work).await
+        // Counted as waiting until its job is in the queue (or the login gives up): a hashing
+        // thread that ends a hash then sees either the count or the job, and keeps its memory
+        // for it. Uncounted once the permit was taken, the next login's job could come just
+        // after a thread had looked at a count of 0 and given its memory back (seen once
+        // the hashing threads ran under SCHED_IDLE, which lets any thread run before they
+        // look).
+        let counted = Waiting(&self.waiting);
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::internal(format!("hash pool closed: {e}")))?;
+        let answer = workers::send(&self.jobs, "hashing", work)?;
+        drop(counted);
+        workers::answer(answer, "hashing").await
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
@@ -388,9 +400,18 @@ impl Passwords {
     }
 }
 
+/// A login counted in [`Passwords::waiting`] until this is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// A hashing thread: runs jobs with its memory, and ends when the [`Passwords`] (the sender) is
 /// dropped. After a hash it keeps the memory only while a login waits for a hashing permit
-/// (`waiting`): the next hash of a burst then starts within a millisecond on memory already
+/// (`waiting`) or has its job in the queue already: the next hash of a burst then starts within a millisecond on memory already
 /// mapped, and the last one gives the memory back at once. A sparse login maps it anew: one
 /// every 0.5 s took 40 ms instead of 32 (issue 18), for a server that holds none of argon2's
 /// 19 MiB when no login is being checked. A waiting login whose job does not come within
@@ -409,12 +430,17 @@ fn hashing_thread(
             counts.holding.fetch_sub(1, Ordering::SeqCst);
         }
     };
+    // A job already queued when a hash ends: its login no longer counts as waiting.
+    let mut queued: Option<Job<Memory>> = None;
     loop {
         let held = memory.is_held();
-        let next = match queue.lock() {
-            Ok(queue) if held => queue.recv_timeout(KEEP_MEMORY),
-            Ok(queue) => queue.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Err(_) => return,
+        let next = match queued.take() {
+            Some(job) => Ok(job),
+            None => match queue.lock() {
+                Ok(queue) if held => queue.recv_timeout(KEEP_MEMORY),
+                Ok(queue) => queue.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Err(_) => return,
+            },
         };
         match next {
             Ok(job) => {
@@ -423,8 +449,18 @@ fn hashing_thread(
                     counts.holding.fetch_add(1, Ordering::SeqCst);
                     counts.mappings.fetch_add(1, Ordering::SeqCst);
                 }
-                if panicked || waiting.load(Ordering::SeqCst) == 0 {
+                if panicked {
                     give_back(&mut memory);
+                } else if waiting.load(Ordering::SeqCst) == 0 {
+                    // Not `lock`: an idle thread holds the queue while it waits, and takes
+                    // what comes itself.
+                    queued = queue
+                        .try_lock()
+                        .ok()
+                        .and_then(|queue| queue.try_recv().ok());
+                    if queued.is_none() {
+                        give_back(&mut memory);
+                    }
                 }
             }
             Err(RecvTimeoutError::Timeout) => give_back(&mut memory),
@@ -704,6 +740,36 @@ mod tests {
         assert!(hash.starts_with("$argon2id$"));
         // Well before KEEP_MEMORY, which would give it back too.
         wait_until("the memory is given back", || {
+            passwords.threads_holding_memory() == 0
+        });
+    }
+
+    #[test]
+    fn a_job_queued_when_a_hash_ends_finds_the_memory_kept() {
+        // No login counts as waiting: the second job is in the queue before the first ends.
+        let passwords = Passwords::new(1, 8).expect("passwords");
+        let (go, first_may_end) = std::sync::mpsc::channel::<()>();
+        let (done, ended) = std::sync::mpsc::channel::<bool>();
+        let first_done = done.clone();
+        let jobs: [Job<Memory>; 2] = [
+            Box::new(move |memory: &mut Memory| {
+                let hashed = hash_with(memory, "Blue-Kettle-42").is_ok();
+                let _ = first_may_end.recv();
+                let _ = first_done.send(hashed);
+            }),
+            Box::new(move |memory: &mut Memory| {
+                let _ = done.send(hash_with(memory, "Blue-Kettle-42").is_ok());
+            }),
+        ];
+        for job in jobs {
+            passwords.jobs.send(job).expect("the hashing thread");
+        }
+        go.send(()).expect("the first job");
+        for _ in 0..2 {
+            assert_eq!(ended.recv_timeout(Duration::from_secs(30)), Ok(true));
+        }
+        assert_eq!(passwords.memory_mappings(), 1);
+        wait_until("the memory is given back after the second job", || {
             passwords.threads_holding_memory() == 0
         });
     }
