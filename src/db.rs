@@ -240,7 +240,7 @@ struct Lookups(Vec<(Weak<Readers>, Reader)>);
 impl Lookups {
     /// This thread's reader of the database whose reading threads are `readers`, ready for a
     /// read. The readers of databases closed since are dropped, closing their connections.
-    fn reader(&mut self, readers: &Arc<Readers>, path: &Arc<PathBuf>) -> &mut Reader {
+    fn reader(&mut self, readers: &Arc<Readers>) -> &mut Reader {
         self.0.retain(|(db, _)| db.strong_count() > 0);
         let found = self
             .0
@@ -250,7 +250,7 @@ impl Lookups {
             self.0.push((
                 Arc::downgrade(readers),
                 Reader {
-                    source: Source::File(path.clone()),
+                    source: readers.source.clone(),
                     conn: None,
                 },
             ));
@@ -621,9 +621,9 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
-        let Source::File(path) = &self.readers.source else {
+        if let Source::Follower(_) = self.readers.source {
             return self.read(f).await;
-        };
+        }
         let mut f = Some(f);
         // The thread's connections are out of reach while the thread ends (its locals are
         // being dropped): the read then goes to a reading thread.
@@ -631,7 +631,7 @@ impl Db {
             .try_with(|kept| {
                 let mut kept = kept.try_borrow_mut().ok()?;
                 let f = f.take()?;
-                Some(kept.reader(&self.readers, path).run(|c| snapshot(c, f)))
+                Some(kept.reader(&self.readers).run(|c| snapshot(c, f)))
             })
             .ok()
             .flatten();

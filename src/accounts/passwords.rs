@@ -411,11 +411,12 @@ impl Drop for Waiting<'_> {
 
 /// A hashing thread: runs jobs with its memory, and ends when the [`Passwords`] (the sender) is
 /// dropped. After a hash it keeps the memory only while a login waits for a hashing permit
-/// (`waiting`) or has its job in the queue already: the next hash of a burst then starts within a millisecond on memory already
-/// mapped, and the last one gives the memory back at once. A sparse login maps it anew: one
-/// every 0.5 s took 40 ms instead of 32 (issue 18), for a server that holds none of argon2's
-/// 19 MiB when no login is being checked. A waiting login whose job does not come within
-/// [`KEEP_MEMORY`] (it was refused, or another thread took it) gets fresh memory.
+/// (`waiting`) or has its job in the queue already: the next hash of a burst then starts
+/// within a millisecond on memory already mapped, and the last one gives the memory back at
+/// once. A sparse login maps it anew: one every 0.5 s took 40 ms instead of 32 (issue 18), for
+/// a server that holds none of argon2's 19 MiB when no login is being checked. A waiting login
+/// whose job does not come within [`KEEP_MEMORY`] (it was refused, or another thread took it)
+/// gets fresh memory.
 fn hashing_thread(
     queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Job<Memory>>>,
     waiting: &AtomicUsize,
