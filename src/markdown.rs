@@ -9,17 +9,23 @@
 //! digits, `+`, `-`, `_`, `#` only) for the browser's highlighter.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, html};
 
 /// The sanitized HTML of `markdown`. The texts read most often are rendered once: see [`Cache`].
 pub fn to_html(markdown: &str) -> String {
+    shared_html(markdown).to_string()
+}
+
+/// [`to_html`], shared with the cache: a rendering kept is not copied (a row's view writes it
+/// into its JSON straight from there).
+pub fn shared_html(markdown: &str) -> Arc<str> {
     let cache = cache();
     if let Some(html) = cache.get(markdown) {
         return html;
     }
-    let html = render(markdown);
+    let html: Arc<str> = render(markdown).into();
     cache.put(markdown, &html);
     html
 }
@@ -40,8 +46,8 @@ struct Cache {
 
 #[derive(Default)]
 struct Generations {
-    newer: HashMap<Box<str>, Box<str>>,
-    older: HashMap<Box<str>, Box<str>>,
+    newer: HashMap<Box<str>, Arc<str>>,
+    older: HashMap<Box<str>, Arc<str>>,
     newer_bytes: usize,
 }
 
@@ -53,31 +59,30 @@ pub const CACHE_BYTES: usize = 1 << 20;
 const CACHE_TEXT_MAX: usize = 16 * 1024;
 
 impl Cache {
-    fn get(&self, text: &str) -> Option<String> {
+    fn get(&self, text: &str) -> Option<Arc<str>> {
         if text.len() > CACHE_TEXT_MAX {
             return None;
         }
         let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(html) = g.newer.get(text) {
-            return Some(html.to_string());
+            return Some(html.clone());
         }
         let (key, html) = g.older.remove_entry(text)?;
-        let out = html.to_string();
-        g.insert(key, html);
-        Some(out)
+        g.insert(key, html.clone());
+        Some(html)
     }
 
-    fn put(&self, text: &str, html: &str) {
+    fn put(&self, text: &str, html: &Arc<str>) {
         if text.len() > CACHE_TEXT_MAX {
             return;
         }
         let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-        g.insert(text.into(), html.into());
+        g.insert(text.into(), html.clone());
     }
 }
 
 impl Generations {
-    fn insert(&mut self, text: Box<str>, html: Box<str>) {
+    fn insert(&mut self, text: Box<str>, html: Arc<str>) {
         let size = text.len() + html.len();
         if self.newer_bytes + size > CACHE_BYTES / 2 {
             self.older = std::mem::take(&mut self.newer);

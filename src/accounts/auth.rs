@@ -16,6 +16,7 @@
 //! every committed change of those tables, and every commit by another process), and only
 //! within the token's own validity.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -138,16 +139,17 @@ impl AuthUser {
 /// The caller behind a token: valid signature, audience, type and time, then the account read
 /// (or the caller [`Callers`] kept).
 pub async fn authenticate(app: &App, token: &str) -> Result<AuthUser, ApiError> {
-    match prove(app, token)? {
+    match prove(app, token, AuthUser::clone)? {
         Proof::Known(user) => Ok(user),
         Proof::Checked(checked) => app.db.lookup(move |c| checked.caller(c)).await,
     }
 }
 
-/// What a token proves before the database is asked.
-pub enum Proof {
+/// What a token proves before the database is asked: of a caller [`Callers`] kept, what the
+/// request needs of it (`T`: the caller itself, or only what a read sees of it).
+pub enum Proof<T> {
     /// A caller [`Callers`] kept: nothing to read.
-    Known(AuthUser),
+    Known(T),
     /// A valid token whose account and session are still to be read ([`Checked::caller`]).
     Checked(Checked),
 }
@@ -172,11 +174,16 @@ impl Checked {
     }
 }
 
-/// Checks `token` without the database when its caller is kept, with the signature otherwise.
-pub fn prove(app: &App, token: &str) -> Result<Proof, ApiError> {
+/// Checks `token` without the database when its caller is kept (`known` takes what the
+/// request needs from it), with the signature otherwise.
+pub fn prove<T>(
+    app: &App,
+    token: &str,
+    known: impl FnOnce(&AuthUser) -> T,
+) -> Result<Proof<T>, ApiError> {
     let key = Callers::key(token);
-    if let Some(user) = app.callers.known(&key, db::now()) {
-        return Ok(Proof::Known(user));
+    if let Some(seen) = app.callers.known(&key, db::now(), known) {
+        return Ok(Proof::Known(seen));
     }
     let (id, claims) = app.tokens.check(token)?;
     Ok(Proof::Checked(Checked {
@@ -226,8 +233,8 @@ impl Callers {
         Sha256::digest(token.as_bytes()).into()
     }
 
-    /// The caller kept for this token, if its check still holds at `now`.
-    fn known(&self, key: &Key, now: i64) -> Option<AuthUser> {
+    /// What `f` takes from the caller kept for this token, if its check still holds at `now`.
+    fn known<T>(&self, key: &Key, now: i64, f: impl FnOnce(&AuthUser) -> T) -> Option<T> {
         let count = self.changes.current()?;
         let mut kept = self.kept.lock().ok()?;
         let entry = kept.get(key)?;
@@ -236,7 +243,7 @@ impl Callers {
             && now >= entry.nbf - LEEWAY
             && now <= entry.exp + LEEWAY;
         if fresh {
-            Some(entry.user.clone())
+            Some(f(&entry.user))
         } else {
             kept.remove(key);
             None
@@ -309,16 +316,18 @@ fn app_of<'r>(req: &'r Request<'_>) -> Result<&'r App, ApiError> {
 pub struct BearerToken(pub Option<String>);
 
 impl BearerToken {
-    pub fn of(req: &Request<'_>) -> Option<String> {
+    /// Borrowed from the header (most requests), or decoded from the query.
+    pub fn of<'r>(req: &'r Request<'_>) -> Option<Cow<'r, str>> {
         if let Some(header) = req.headers().get_one("Authorization") {
             let token = bearer_value(header);
-            return (!token.is_empty()).then(|| token.to_owned());
+            return (!token.is_empty()).then_some(Cow::Borrowed(token));
         }
         if face_of(req.uri().path().as_str()) != Face::Rest {
             return req
                 .query_value::<String>("token")
                 .and_then(Result::ok)
-                .filter(|t| !t.is_empty());
+                .filter(|t| !t.is_empty())
+                .map(Cow::Owned);
         }
         None
     }
@@ -340,7 +349,7 @@ impl<'r> FromRequest<'r> for BearerToken {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        Outcome::Success(BearerToken(BearerToken::of(req)))
+        Outcome::Success(BearerToken(BearerToken::of(req).map(Cow::into_owned)))
     }
 }
 
@@ -548,14 +557,20 @@ mod kept {
         let callers = Callers::new(db.changes(&["accounts"]));
         let key = Callers::key("a.token.here");
         callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
-        assert_eq!(callers.known(&key, 1500).map(|u| u.id), Some(7));
-        assert_eq!(callers.known(&key, 2000 + LEEWAY).map(|u| u.id), Some(7));
-        assert!(callers.known(&key, 2001 + LEEWAY).is_none(), "expired");
+        assert_eq!(callers.known(&key, 1500, |u| u.id), Some(7));
+        assert_eq!(callers.known(&key, 2000 + LEEWAY, |u| u.id), Some(7));
+        assert!(
+            callers.known(&key, 2001 + LEEWAY, |u| u.id).is_none(),
+            "expired"
+        );
         callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
-        assert!(callers.known(&key, 999 - LEEWAY).is_none(), "not yet valid");
+        assert!(
+            callers.known(&key, 999 - LEEWAY, |u| u.id).is_none(),
+            "not yet valid"
+        );
         assert!(
             callers
-                .known(&Callers::key("another.token.here"), 1500)
+                .known(&Callers::key("another.token.here"), 1500, |u| u.id)
                 .is_none()
         );
     }
@@ -569,9 +584,9 @@ mod kept {
         db.write_blocking(|tx| Ok(tx.execute("UPDATE accounts SET level = level", [])?))
             .unwrap();
         // No account yet: the update changed no row, and nothing is forgotten.
-        assert!(callers.known(&key, 1500).is_some());
+        assert!(callers.known(&key, 1500, |u| u.id).is_some());
         add_account(&db);
-        assert!(callers.known(&key, 1500).is_none());
+        assert!(callers.known(&key, 1500, |u| u.id).is_none());
     }
 
     #[test]
@@ -582,7 +597,7 @@ mod kept {
         let seen = callers.changes.current();
         add_account(&db);
         callers.keep(key, &user(), &claims(1000, 2000), seen);
-        assert!(callers.known(&key, 1500).is_none());
+        assert!(callers.known(&key, 1500, |u| u.id).is_none());
     }
 
     #[test]
@@ -593,7 +608,7 @@ mod kept {
         let callers = Callers::new(replica.changes(&["accounts"]));
         let key = Callers::key("a.token.here");
         callers.keep(key, &user(), &claims(1000, 2000), callers.changes.current());
-        assert!(callers.known(&key, 1500).is_none());
+        assert!(callers.known(&key, 1500, |u| u.id).is_none());
     }
 
     #[test]

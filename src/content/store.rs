@@ -221,6 +221,8 @@ fn json_error(e: serde_json::Error) -> ApiError {
 struct Columns {
     names: Vec<String>,
     fields: Vec<Option<&'static crate::content::Field>>,
+    /// `<name>_html` for a Markdown field's column.
+    html_names: Vec<Option<String>>,
     id: Option<usize>,
     owner: Option<usize>,
 }
@@ -240,8 +242,12 @@ impl Columns {
                     .map(|s| (*s).to_owned())
                     .collect();
                 let position = |column: &str| names.iter().position(|n| n == column);
+                let fields: Vec<_> = names.iter().map(|n| res.field(n)).collect();
                 Arc::new(Columns {
-                    fields: names.iter().map(|n| res.field(n)).collect(),
+                    html_names: (names.iter().zip(&fields))
+                        .map(|(n, f)| f.is_some_and(|f| f.markdown).then(|| format!("{n}_html")))
+                        .collect(),
+                    fields,
                     id: position("id"),
                     owner: res.owner.and_then(position),
                     names,
@@ -270,18 +276,18 @@ impl Columns {
                 f(name, Seen::Cell(value))?;
                 continue;
             };
-            let text = String::from_utf8_lossy(bytes);
+            let text = text_of(bytes);
             let seen = match field.and_then(|f| f.others_see) {
                 Some(view) if !sees_all => Cow::Owned(view(&text)),
                 _ => text,
             };
-            if field.is_some_and(|f| f.markdown) {
-                html.push((format!("{name}_html"), crate::markdown::to_html(&seen)));
+            if let Some(html_name) = &self.html_names[i] {
+                html.push((html_name, crate::markdown::shared_html(&seen)));
             }
             f(name, Seen::Text(seen))?;
         }
-        for (name, rendered) in html {
-            f(&name, Seen::Text(Cow::Owned(rendered)))?;
+        for (name, rendered) in &html {
+            f(name, Seen::Text(Cow::Borrowed(rendered)))?;
         }
         Ok(())
     }
@@ -348,8 +354,17 @@ impl serde::Serialize for Cell<'_> {
             ValueRef::Null | ValueRef::Blob(_) => s.serialize_unit(),
             ValueRef::Integer(i) => s.serialize_i64(i),
             ValueRef::Real(f) => s.serialize_f64(f),
-            ValueRef::Text(t) => s.serialize_str(&String::from_utf8_lossy(t)),
+            ValueRef::Text(t) => s.serialize_str(&text_of(t)),
         }
+    }
+}
+
+/// A text column as UTF-8: borrowed when it is valid (checked at the speed of
+/// `str::from_utf8`), with U+FFFD for the invalid bytes otherwise.
+fn text_of(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

@@ -95,7 +95,7 @@ fn stashed(req: &Request<'_>) -> Option<ApiError> {
 
 /// Whether the route pattern `pattern` (`/api/v1/courses/<id>`, `/admin/<path..>`) matches the
 /// segments of a request path.
-fn pattern_matches(pattern: &str, segments: &[String]) -> bool {
+pub fn pattern_matches(pattern: &str, segments: &[String]) -> bool {
     let mut parts = pattern.split('/').filter(|s| !s.is_empty());
     let mut segments = segments.iter();
     loop {

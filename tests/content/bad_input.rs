@@ -453,3 +453,87 @@ fn a_rest_body_with_a_field_the_resource_does_not_have_is_refused_and_changes_no
     );
     assert_seed_updated(&res);
 }
+
+/// A resource's view is ranked ahead of every other `GET` route (Rocket tries them in rank
+/// order, and a view is most of what the app asks for): a static route of another stage on an
+/// item's path still gets its requests, and a word in the id's place is still refused naming
+/// `id`.
+#[test]
+fn a_static_route_on_an_items_path_keeps_its_requests() {
+    #[rocket::get("/forum/posts/pinned")]
+    fn pinned() -> &'static str {
+        "the pinned posts"
+    }
+    let mut app = crate::common::TestApp::new();
+    let rocket = preau::build(app.config.clone())
+        .unwrap()
+        .mount("/api/v1", rocket::routes![pinned]);
+    app.client = rocket::local::blocking::Client::untracked(rocket).unwrap();
+    let w = World::on(app);
+
+    let res = w.get("/api/v1/forum/posts/pinned", &w.alice);
+    assert_eq!((res.status, res.text.as_str()), (200, "the pinned posts"));
+    let res = w.rest(
+        Method::Delete,
+        "/api/v1/forum/posts/pinned",
+        Some(&w.alice),
+        None,
+    );
+    res.assert_error(405, 405, 1405);
+    assert_eq!(res.header("Allow"), Some("GET"));
+    let res = w.get("/api/v1/forum/posts/latest", &w.alice);
+    assert_invalid(&res, "id");
+    let course = w.create(
+        "/api/v1/courses",
+        &w.alice,
+        json!({"title": "Ranked", "content": "first"}),
+    );
+    let res = w.get(&format!("/api/v1/courses/{course}"), &w.alice);
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.body["title"], "Ranked");
+}
+
+/// What the view's rank relies on: no `GET` route that Rocket's default ranks put ahead of the
+/// item routes (rank below -5) matches an item path with a numeric id. Such a route would lose
+/// those requests to the view: it needs a rank after the view's, or a path of its own.
+#[test]
+fn no_route_ranked_ahead_of_a_view_matches_a_rows_path() {
+    let app = crate::common::TestApp::new();
+    let routes: Vec<_> = app.client.rocket().routes().collect();
+    let items: Vec<_> = routes.iter().filter(|r| r.rank == -13).collect();
+    assert!(items.len() > 10, "{} item routes at rank -13", items.len());
+    let matches = |pattern: &str, path: &[&str]| {
+        let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+        if parts.last().is_some_and(|p| p.ends_with("..>")) {
+            return path.len() + 1 >= parts.len()
+                && parts[..parts.len() - 1]
+                    .iter()
+                    .zip(path)
+                    .all(|(p, s)| p.starts_with('<') || p == s);
+        }
+        parts.len() == path.len()
+            && parts
+                .iter()
+                .zip(path)
+                .all(|(p, s)| p.starts_with('<') || p == s)
+    };
+    for item in &items {
+        let path: Vec<&str> = item
+            .uri
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| if s.starts_with('<') { "12" } else { s })
+            .collect();
+        for other in &routes {
+            let ahead = other.method == Method::Get && other.rank != -13 && other.rank < -5;
+            assert!(
+                !(ahead && matches(other.uri.path(), &path)),
+                "{} (rank {}) matches the view's path {}",
+                other.uri,
+                other.rank,
+                item.uri
+            );
+        }
+    }
+}
