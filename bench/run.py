@@ -771,12 +771,14 @@ class Settings:
     big_posts: int
     start_rows: int  # posts in the database whose start is timed
     starts: int  # timed starts per server (the median is reported)
+    pairs: int  # alternated (/health, view) pairs for the view / /health ratio
+    pair_duration: float  # seconds of each load of a pair
 
 
 FULL = Settings(posts=10_000, duration=10, warmup=2, login_requests=200, big_posts=1_000_000,
-                start_rows=100_000, starts=5)
+                start_rows=100_000, starts=5, pairs=5, pair_duration=4)
 QUICK = Settings(posts=500, duration=2, warmup=0.5, login_requests=20, big_posts=20_000,
-                 start_rows=2_000, starts=2)
+                 start_rows=2_000, starts=2, pairs=1, pair_duration=1)
 
 
 @dataclass
@@ -789,6 +791,7 @@ class ServerResult:
     phases: list[tuple[str, int]] = field(default_factory=list)  # (after what, VmRSS KiB)
     anon: dict[str, int] = field(default_factory=dict)  # after what -> RssAnon KiB
     start_ms: list[float] = field(default_factory=list)  # exec -> first 200 of the health URL
+    pairs: list[tuple[Load, Load]] = field(default_factory=list)  # (/health, view), alternated
 
     def mark(self, phase: str) -> None:
         if self.pid:
@@ -830,6 +833,22 @@ def workloads(oha: Oha, t: Target, s: Settings, res: ServerResult, *, only=None)
             f"server {l.cpu_us_per_request():.0f} µs CPU/request, oha {l.client_cpu_s:.1f} s CPU"
             + (f" [{l.note()}]" if l.note() else "")
             + (f"; VmRSS {res.phases[-1][1] / 1024:.1f} MiB" if res.phases else ""))
+
+
+def alternated_pairs(oha: Oha, t: Target, s: Settings, res: ServerResult) -> None:
+    """`/health` then the view, s.pairs times in a row, for the view / `/health` ratio: on a
+    shared machine the CPU a process gets drifts by ±10 % within a minute, more than a ratio of
+    two loads taken 10 s apart can stand; the median of ratios taken a few seconds apart
+    follows the server rather than the drift."""
+    for i in range(s.pairs):
+        pair = []
+        for url, token in ((t.health_url, None), (t.view_url, t.token)):
+            oha.run(url, conns=50, duration=1, token=token)
+            pair.append(measured(oha, res.pid, url=url, conns=50, duration=s.pair_duration,
+                                 token=token))
+        res.pairs.append((pair[0], pair[1]))
+        log(f"{res.name}: pair {i + 1}: /health {pair[0].rps:.0f} req/s, view "
+            f"{pair[1].rps:.0f} ({ratio(pair[1].rps, pair[0].rps) * 100:.1f} %)")
 
 
 def isolation(oha: Oha, t: Target, s: Settings, res: ServerResult) -> None:
@@ -925,8 +944,16 @@ def compare_report(pre: ServerResult, pb: ServerResult, s: Settings, oha_version
     def row(what: str, value: float, goal: str, ok: bool, unit: str = "×") -> None:
         lines.append(f"| {what} | {value:.2f}{unit} | {goal} | {'yes' if ok else 'no'} |")
 
-    r = ratio(pre.loads["view"].rps, pre.loads["health"].rps)
-    row("Préau view req/s / Préau `/health` req/s", r * 100, "≥ 85 %", r >= 0.85, " %")
+    single = ratio(pre.loads["view"].rps, pre.loads["health"].rps)
+    if pre.pairs:
+        pairs = [ratio(v.rps, h.rps) for h, v in pre.pairs]
+        r = statistics.median(pairs)
+        row(f"Préau view req/s / Préau `/health` req/s, median of {len(pairs)} alternated pairs "
+            f"of {s.pair_duration:g} s ({', '.join(f'{x * 100:.1f}' for x in pairs)} %; the "
+            f"loads above: {single * 100:.1f} %)", r * 100, "≥ 85 %", r >= 0.85, " %")
+    else:
+        row("Préau view req/s / Préau `/health` req/s", single * 100, "≥ 85 %",
+            single >= 0.85, " %")
     for name in ("list", "create", "login"):
         r = ratio(pre.loads[name].rps, pb.loads[name].rps)
         row(f"{name} req/s, Préau / PocketBase", r, f"≥ {targets[name]:g}×",
@@ -955,7 +982,7 @@ def compare_report(pre: ServerResult, pb: ServerResult, s: Settings, oha_version
     mem_a, mem_b = pre.rss.get("VmRSS", 0), pb.rss.get("VmRSS", 0)
     lines += ["", "| memory at the end of the run | Préau | PocketBase | ratio |",
               "|---|---:|---:|---:|",
-              f"| VmRSS after everything (isolation included) | {mem_a / 1024:.1f} MiB "
+              f"| VmRSS after everything (isolation and the alternated pairs included) | {mem_a / 1024:.1f} MiB "
               f"| {mem_b / 1024:.1f} MiB | {ratio(mem_a, mem_b):.2f}× |",
               f"| VmHWM | {pre.rss.get('VmHWM', 0) / 1024:.1f} MiB "
               f"| {pb.rss.get('VmHWM', 0) / 1024:.1f} MiB "
@@ -1222,6 +1249,8 @@ def main() -> int:
                 res.mark("start")
                 workloads(oha, t, s, res)
                 isolation(oha, t, s, res)
+                if kind == "preau":
+                    alternated_pairs(oha, t, s, res)
                 res.rss = rss_kib(srv.server.pid)
                 log(f"{srv.name}: VmRSS {res.rss['VmRSS'] / 1024:.1f} MiB, "
                     f"VmHWM {res.rss['VmHWM'] / 1024:.1f} MiB")
