@@ -948,8 +948,8 @@ def compare_report(pre: ServerResult, pb: ServerResult, s: Settings, oha_version
     if pre.pairs:
         pairs = [ratio(v.rps, h.rps) for h, v in pre.pairs]
         r = statistics.median(pairs)
-        row(f"Préau view req/s / Préau `/health` req/s, median of {len(pairs)} alternated pairs "
-            f"of {s.pair_duration:g} s ({', '.join(f'{x * 100:.1f}' for x in pairs)} %; the "
+        row(f"Préau view req/s / Préau `/health` req/s, median of {len(pairs)} alternated "
+            f"pair{'s' if len(pairs) > 1 else ''} of {s.pair_duration:g} s ({', '.join(f'{x * 100:.1f}' for x in pairs)} %; the "
             f"loads above: {single * 100:.1f} %)", r * 100, "≥ 85 %", r >= 0.85, " %")
     else:
         row("Préau view req/s / Préau `/health` req/s", single * 100, "≥ 85 %",
