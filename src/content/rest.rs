@@ -32,7 +32,8 @@ pub enum Op {
 pub struct Endpoint {
     res: &'static Resource,
     op: Op,
-    /// The rank Rocket would have given the route ([`ITEM_RANK`] replaces it for views).
+    /// The rank Rocket gives the route's path, which [`ITEM_RANK`] replaces for a view (it is
+    /// what [`Endpoint::yields`] compares with; unused by the other operations).
     default_rank: isize,
 }
 
@@ -64,18 +65,17 @@ pub fn routes(res: &'static Resource) -> Vec<Route> {
     ]
     .into_iter()
     .map(|(method, path, op)| {
-        let mut endpoint = Endpoint {
+        let endpoint = |default_rank| Endpoint {
             res,
             op,
-            default_rank: 0,
+            default_rank,
         };
-        endpoint.default_rank = Route::new(method, path, endpoint.clone()).rank;
-        let rank = if op == Op::Get && *path == item {
-            ITEM_RANK
-        } else {
-            endpoint.default_rank
-        };
-        Route::ranked(rank, method, path, endpoint)
+        let route = Route::new(method, path, endpoint(0));
+        if op != Op::Get {
+            return route;
+        }
+        // The view: its default rank is kept for the requests it hands on.
+        Route::ranked(ITEM_RANK, method, path, endpoint(route.rank))
     })
     .collect()
 }

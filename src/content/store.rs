@@ -53,7 +53,7 @@ fn json_of(v: ValueRef<'_>) -> Value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::from(i),
         ValueRef::Real(f) => Value::from(f),
-        ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) => Value::from(text_of(t).into_owned()),
         ValueRef::Blob(_) => Value::Null,
     }
 }
