@@ -286,23 +286,24 @@ impl Readers {
             idle: Arc::new(AtomicUsize::new(0)),
             max: max.max(1),
         };
-        // One thread from the start: a read never waits for a thread that could not start. It
-        // opens its connection at once, reading the schema while the server goes on starting
-        // (its first request then finds it ready). The job is queued straight, not through
-        // `send`: the thread is not idle yet, and `send` would start a second one to read the
-        // schema too, on the cores the start needs (issue 18).
+        // One thread from the start: a read never waits for a thread that could not start.
         readers.started.store(1, Ordering::SeqCst);
         readers.spawn(0)?;
-        if let Source::File(_) = readers.source {
+        Ok(readers)
+    }
+
+    /// Has the first reading thread open its connection now, reading the schema
+    /// ([`Db::warm_reads`]). The job is queued straight, not through `send`: the thread is not
+    /// idle yet, and `send` would start a second one to read the schema too, on the cores the
+    /// start needs (issue 18).
+    fn warm(&self) {
+        if let Source::File(_) = self.source {
             let warm_up: Job<Reader> = Box::new(|reader: &mut Reader| {
                 let _ = reader.run(|_| Ok(()));
             });
-            readers
-                .jobs
-                .send(warm_up)
-                .map_err(|_| "the reading thread could not start".to_string())?;
+            // A closed queue has no thread to warm.
+            let _ = self.jobs.send(warm_up);
         }
-        Ok(readers)
     }
 
     /// Starts reading thread number `n`, whose place `started` already counts (and no longer
@@ -640,6 +641,21 @@ impl Db {
             (None, Some(f)) => self.read(f).await,
             (None, None) => Err(ApiError::internal("a lookup was lost")),
         }
+    }
+
+    /// Has the first reading thread open its connection now (the schema read, about 0.7 ms), so
+    /// that the first read does not wait for it. `preau serve` asks once the database is open,
+    /// while Rocket starts: not while the database opens, whose own work (the writing thread's
+    /// first transactions) would share the cores with it.
+    pub fn warm_reads(&self) {
+        self.readers.warm();
+    }
+
+    /// Opens the calling thread's lookup connection now (the schema read, about 0.7 ms), so
+    /// that the first request a server's async worker takes does not pay for it: `preau serve`
+    /// runs this on its workers while Rocket starts, before the port is bound.
+    pub async fn warm_lookups(&self) -> Result<(), ApiError> {
+        self.lookup(|_| Ok(())).await
     }
 
     /// Runs long work on a connection of its own, on one of Tokio's blocking threads: a backup
@@ -1531,6 +1547,27 @@ mod lookups {
         assert!(panicked.is_err());
         insert(&db, 7);
         assert_eq!(ids(&db), vec![7], "a new snapshot, not the panicked one's");
+    }
+
+    #[test]
+    fn warming_opens_this_threads_lookup_connection_before_any_lookup() {
+        let (_dir, db) = open();
+        let open_here = || {
+            LOOKUPS.with(|kept| {
+                let kept = kept.borrow();
+                kept.0.iter().filter(|(_, r)| r.conn.is_some()).count()
+            })
+        };
+        let before = open_here();
+        here(db.warm_lookups()).expect("warming");
+        assert_eq!(open_here(), before + 1);
+        insert(&db, 3);
+        assert_eq!(ids(&db), vec![3]);
+        assert_eq!(
+            open_here(),
+            before + 1,
+            "the lookup used the warmed connection"
+        );
     }
 
     #[test]
