@@ -163,9 +163,11 @@ const READER_CACHE_KIB: i64 = 2000;
 /// The writer's page cache (KiB). It stays valid between writes, but what the writes change
 /// is a few pages per batch (the right-most leaves of a table and its indexes, for appends), and
 /// every other page reads through the memory map: 16 MB filled up under a create workload and
-/// stayed on the heap for the life of the server, and so did 2 MB (issue 18,
-/// docs/performance.md); 512 KiB holds a batch's pages many times over.
-const WRITER_CACHE_KIB: i64 = 512;
+/// stayed on the heap for the life of the server, and so did 2 MB, then 512 KiB (issue 18,
+/// docs/performance.md, round 7: the create workload's 50 connections added 0.8 MiB of
+/// anonymous memory with 512 KiB, 0.4 with 128, and ran as fast: 29,500 and 32,500 creates/s
+/// against 28,300 and 30,900, alternated).
+const WRITER_CACHE_KIB: i64 = 128;
 
 /// Where a reading thread reads.
 #[derive(Clone)]
