@@ -132,7 +132,19 @@ fn serve(config: Config) -> Result<(), String> {
         );
     }
     app.db.warm_reads();
-    let db = app.db.clone();
+    let (runtime, workers) = runtime()?;
+    // Each async worker opens its lookup connection while Rocket ignites (on the other core),
+    // not at the first request: a task per worker, which the idle workers take.
+    for _ in 0..workers {
+        let db = app.db.clone();
+        runtime.spawn(async move {
+            if let Err(e) = db.warm_lookups().await {
+                log_warn(&format!("opening a lookup connection: {}", e.message));
+            }
+        });
+    }
+    // The workers start now (see above), before this thread ignites Rocket.
+    std::thread::yield_now();
     let rocket =
         app::with_state(rocket, app).attach(rocket::fairing::AdHoc::on_liftoff("address", |r| {
             Box::pin(async move {
@@ -152,20 +164,6 @@ fn serve(config: Config) -> Result<(), String> {
                 }
             })
         }));
-    let (runtime, workers) = runtime()?;
-    // Each async worker opens its lookup connection while Rocket ignites (on the other core),
-    // not at the first request: a task per worker, which the idle workers take.
-    for _ in 0..workers {
-        let db = db.clone();
-        runtime.spawn(async move {
-            if let Err(e) = db.warm_lookups().await {
-                log_warn(&format!("opening a lookup connection: {}", e.message));
-            }
-        });
-    }
-    drop(db);
-    // The workers start now (see above), before this thread ignites Rocket.
-    std::thread::yield_now();
     let served = runtime.block_on(rocket.launch());
     // As `rocket::execute` does: work still running after the shutdown gets half a second.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));

@@ -86,13 +86,8 @@ impl Endpoint {
     /// matches (`GET /api/v1/courses/mine` on a static `/courses/mine`). The item routes
     /// themselves had the default rank.
     fn yields(&self, req: &Request<'_>) -> bool {
-        let segments: Vec<String> = req.uri().path().segments().map(str::to_owned).collect();
-        req.rocket().routes().any(|r| {
-            r.method == Method::Get
-                && r.rank != ITEM_RANK
-                && r.rank < self.default_rank
-                && crate::http::error::pattern_matches(r.uri.path(), &segments)
-        })
+        crate::http::error::routes_on_path(req)
+            .any(|r| r.method == Method::Get && r.rank != ITEM_RANK && r.rank < self.default_rank)
     }
 }
 

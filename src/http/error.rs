@@ -95,7 +95,7 @@ fn stashed(req: &Request<'_>) -> Option<ApiError> {
 
 /// Whether the route pattern `pattern` (`/api/v1/courses/<id>`, `/admin/<path..>`) matches the
 /// segments of a request path.
-pub fn pattern_matches(pattern: &str, segments: &[String]) -> bool {
+fn pattern_matches(pattern: &str, segments: &[String]) -> bool {
     let mut parts = pattern.split('/').filter(|s| !s.is_empty());
     let mut segments = segments.iter();
     loop {
@@ -109,27 +109,28 @@ pub fn pattern_matches(pattern: &str, segments: &[String]) -> bool {
     }
 }
 
+/// The routes, of every method, whose path pattern matches the request's path.
+pub fn routes_on_path<'r>(req: &'r Request<'_>) -> impl Iterator<Item = &'r rocket::Route> {
+    let segments: Vec<String> = req.uri().path().segments().map(str::to_owned).collect();
+    req.rocket()
+        .routes()
+        .filter(move |r| pattern_matches(r.uri.path(), &segments))
+}
+
 /// When Rocket found no route for a request, the methods that other routes accept on the same
 /// path (`GET, POST`): the answer is then 405 with `Allow`, not 404. `None` when a route of the
 /// request's own method (`own`; `None` when Rocket could not read it) matches the path (it
 /// refused the request, so 404 stands) or when no route at all does.
 fn allowed_methods(req: &Request<'_>, own: Option<Method>) -> Option<String> {
-    let segments: Vec<String> = req.uri().path().segments().map(str::to_owned).collect();
     let mut methods: Vec<Method> = Vec::new();
     // The CORS preflight answers `OPTIONS` on every path: it says nothing of the resource.
-    for route in req
-        .rocket()
-        .routes()
-        .filter(|r| r.method != Method::Options)
-    {
-        if pattern_matches(route.uri.path(), &segments) {
-            if own.is_some_and(|m| {
-                route.method == m || (m == Method::Head && route.method == Method::Get)
-            }) {
-                return None;
-            }
-            methods.push(route.method);
+    for route in routes_on_path(req).filter(|r| r.method != Method::Options) {
+        if own.is_some_and(|m| {
+            route.method == m || (m == Method::Head && route.method == Method::Get)
+        }) {
+            return None;
         }
+        methods.push(route.method);
     }
     allow_list(methods)
 }
